@@ -1,0 +1,542 @@
+"""Critical batch size, the step/data trade-off and the gradient-noise scale.
+
+Units: batch sizes ``B`` and data ``E`` in **tokens** (Kaplan et al. 2020) or
+in examples (McCandlish et al. 2018; the formulas do not care which, as long
+as B and E use the same unit), steps ``S`` in optimizer updates, loss ``L`` in
+nats/token, compute ``C`` in any unit (the corrections are ratios).
+
+Three ideas live here:
+
+* **Critical batch vs loss** (Kaplan Eq. 5.3): B_crit(L) = B_* / L^(1/alpha_B),
+  with B_* and alpha_B from :data:`scalinglaws.constants.KAPLAN_TABLE5`.
+* **The step/data trade-off** (McCandlish et al.; Kaplan Eqs. 5.1-5.5): to
+  reach a given loss with batch B one needs S = S_min (1 + B_crit/B) steps and
+  E = B S = E_min (1 + B/B_crit) examples, so
+  (S/S_min - 1)(E/E_min - 1) = 1 and B_crit = E_min / S_min.
+* **The gradient-noise scale** (McCandlish et al. Sec. 2, App. A.1):
+  B_simple = tr(Sigma)/|G|^2 and B_noise = tr(H Sigma)/(G^T H G), and the
+  unbiased two-batch estimators of |G|^2 and tr(Sigma), smoothed by an EMA in
+  :class:`GradientNoiseScale`. These take plain floats (squared gradient
+  norms), so any framework can feed them.
+
+It also holds DeepSeek LLM's hyperparameter laws for the optimal batch size and
+learning rate vs compute, and the muP width scalings of Tensor Programs V.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+from scipy import optimize
+from tqdm.auto import tqdm
+
+from scalinglaws._validation import as_float_array, check_in, check_same_length, check_scalar, scalar_or_array
+from scalinglaws.constants import DEEPSEEK_2024, KAPLAN_LNS, KAPLAN_TABLE5, MUP_TABLE3
+
+__all__ = [
+    "critical_batch",
+    "critical_batch_exponent",
+    "loss_drop_per_doubling",
+    "steps_ratio",
+    "data_ratio",
+    "optimal_step_fraction",
+    "min_steps",
+    "min_examples",
+    "min_compute",
+    "tradeoff_curve",
+    "TradeoffCurve",
+    "TradeoffFit",
+    "fit_tradeoff",
+    "TradeoffPoint",
+    "explore_tradeoff",
+    "kaplan_min_steps",
+    "b_simple",
+    "b_noise",
+    "NoiseEstimate",
+    "two_batch_estimates",
+    "GradientNoiseScale",
+    "critical_batch_ramp",
+    "deepseek_optimal_batch",
+    "deepseek_optimal_lr",
+    "MupScaling",
+    "mup_scaling",
+]
+
+
+_out = scalar_or_array
+
+
+# ---------------------------------------------------------------------------
+# Critical batch vs loss (Kaplan et al. Eq. 5.3)
+# ---------------------------------------------------------------------------
+
+
+def critical_batch(L, *, B_star: float = KAPLAN_TABLE5.B_star, alpha_B: float = KAPLAN_TABLE5.alpha_B):
+    """Critical batch size in **tokens** at loss ``L`` (nats/token): B_* / L^(1/alpha_B).
+
+    Kaplan et al. (2020) Eq. 5.3 with B_* = 2e8 tokens (Eqs. 1.4, 5.3; their
+    Table 5 prints 2.1e8, :data:`scalinglaws.constants.KAPLAN_B_STAR_TABLE5`)
+    and alpha_B = 0.21. The fit was made for 1.5 < L < 6 or so on WebText2.
+    """
+    L = as_float_array("L", L, positive=True)
+    B_star = check_scalar("B_star", B_star, low=0, low_inclusive=False)
+    alpha_B = check_scalar("alpha_B", alpha_B, low=0, low_inclusive=False)
+    return _out(B_star / L ** (1.0 / alpha_B))
+
+
+def critical_batch_exponent(alpha_B: float = KAPLAN_TABLE5.alpha_B) -> float:
+    """The exponent p of B_crit proportional to L^(-p): p = 1/alpha_B (about 4.8 for Kaplan's 0.21)."""
+    alpha_B = check_scalar("alpha_B", alpha_B, low=0, low_inclusive=False)
+    return 1.0 / alpha_B
+
+
+def loss_drop_per_doubling(alpha_B: float = KAPLAN_TABLE5.alpha_B) -> float:
+    """Fractional loss drop that doubles the critical batch: 1 - 2^(-alpha_B) (about 0.135).
+
+    From B_crit proportional to L^(-1/alpha_B): B_crit(L')/B_crit(L) = 2 when
+    L'/L = 2^(-alpha_B).
+    """
+    alpha_B = check_scalar("alpha_B", alpha_B, low=0, low_inclusive=False)
+    return 1.0 - 2.0 ** (-alpha_B)
+
+
+# ---------------------------------------------------------------------------
+# The step/data trade-off (McCandlish et al. 2018; Kaplan et al. Eqs. 5.1-5.5)
+# ---------------------------------------------------------------------------
+
+
+def steps_ratio(B_over_B_crit):
+    """S/S_min = 1 + B_crit/B: steps needed at batch B, relative to the fewest possible."""
+    x = as_float_array("B_over_B_crit", B_over_B_crit, positive=True)
+    return _out(1.0 + 1.0 / x)
+
+
+def data_ratio(B_over_B_crit):
+    """E/E_min = 1 + B/B_crit: examples (tokens) needed at batch B, relative to the fewest possible.
+
+    At fixed model size compute is proportional to data, so this is also C/C_min.
+    """
+    x = as_float_array("B_over_B_crit", B_over_B_crit, positive=True)
+    return _out(1.0 + x)
+
+
+def optimal_step_fraction(B, B_noise):
+    """epsilon_opt(B)/epsilon_max = 1/(1 + B_noise/B) (McCandlish et al. Eq. 2.6).
+
+    The best learning rate (and the best loss improvement per step) at batch B,
+    relative to their values with the true gradient (B -> infinity).
+    """
+    B = as_float_array("B", B, positive=True)
+    B_noise = as_float_array("B_noise", B_noise, positive=True)
+    return _out(1.0 / (1.0 + B_noise / B))
+
+
+def _bcrit_from(L, B_crit):
+    if (L is None) == (B_crit is None):
+        raise ValueError("give exactly one of L (loss, nats/token) or B_crit (tokens)")
+    if B_crit is not None:
+        return as_float_array("B_crit", B_crit, positive=True)
+    return np.asarray(critical_batch(L))
+
+
+def min_steps(S, B, L=None, *, B_crit=None):
+    """S_min = S / (1 + B_crit/B): the steps a run of ``S`` steps at batch ``B`` would need at B >> B_crit.
+
+    Kaplan et al. Eq. 5.4. Give the loss ``L`` reached (nats/token; B_crit from
+    :func:`critical_batch`) or ``B_crit`` directly (same unit as ``B``).
+    """
+    S = as_float_array("S", S, positive=True)
+    B = as_float_array("B", B, positive=True)
+    Bc = _bcrit_from(L, B_crit)
+    return _out(S / (1.0 + Bc / B))
+
+
+def min_examples(E, B, L=None, *, B_crit=None):
+    """E_min = E / (1 + B/B_crit): the data a run that used ``E`` examples at batch ``B`` would need at B << B_crit."""
+    E = as_float_array("E", E, positive=True)
+    B = as_float_array("B", B, positive=True)
+    Bc = _bcrit_from(L, B_crit)
+    return _out(E / (1.0 + B / Bc))
+
+
+def min_compute(C, B, L=None, *, B_crit=None):
+    """C_min = C / (1 + B/B_crit) (Kaplan et al. Eq. 5.5): compute at B << B_crit, for fixed model size.
+
+    ``C`` may be in FLOPs or PF-days; the result is in the same unit.
+    """
+    C = as_float_array("C", C, positive=True)
+    B = as_float_array("B", B, positive=True)
+    Bc = _bcrit_from(L, B_crit)
+    return _out(C / (1.0 + B / Bc))
+
+
+class TradeoffCurve(NamedTuple):
+    """Points on the hyperbola (S/S_min - 1)(E/E_min - 1) = 1, parametrised by the batch size."""
+
+    B: np.ndarray  # batch size (unit of E)
+    S: np.ndarray  # steps
+    E: np.ndarray  # examples or tokens, E = B * S
+
+
+def tradeoff_curve(S_min, E_min, B=None, *, num: int = 200, span: float = 1e3) -> TradeoffCurve:
+    """Steps and data to reach a fixed loss as the batch size moves along the trade-off.
+
+    ``B`` defaults to ``num`` log-spaced values from B_crit/span to
+    B_crit*span, where B_crit = E_min/S_min. Returns S = S_min + E_min/B and
+    E = B S = E_min + S_min B.
+    """
+    S_min = check_scalar("S_min", S_min, low=0, low_inclusive=False)
+    E_min = check_scalar("E_min", E_min, low=0, low_inclusive=False)
+    B_crit = E_min / S_min
+    if B is None:
+        num = check_scalar("num", num, low=2, integer=True)
+        span = check_scalar("span", span, low=1, low_inclusive=False)
+        B = np.geomspace(B_crit / span, B_crit * span, num)
+    else:
+        B = as_float_array("B", B, positive=True)
+    S = S_min + E_min / B
+    return TradeoffCurve(B, S, B * S)
+
+
+class TradeoffFit(NamedTuple):
+    """Result of :func:`fit_tradeoff`; intervals are bootstrap percentiles (None without bootstrap)."""
+
+    S_min: float
+    E_min: float
+    B_crit: float  # = E_min / S_min
+    S_min_interval: tuple[float, float] | None
+    E_min_interval: tuple[float, float] | None
+    B_crit_interval: tuple[float, float] | None
+    rms_log_residual: float  # root-mean-square of log(S) - log(S_fit)
+    n_points: int
+
+
+def _fit_tradeoff_once(S: np.ndarray, B: np.ndarray) -> tuple[float, float, float]:
+    # S = S_min + E_min / B is linear in (S_min, E_min): least squares for a start ...
+    A = np.column_stack([np.ones_like(B), 1.0 / B])
+    coef, *_ = np.linalg.lstsq(A / S[:, None], np.ones_like(S), rcond=None)  # relative errors
+    start = np.log(np.clip(coef, 1e-12 * S.max(), None) if np.all(coef > 0) else [S.min(), S.min() * np.median(B)])
+
+    # ... then minimise the squared log residuals (step counts have multiplicative noise).
+    def resid(p):
+        return np.log(S) - np.logaddexp(p[0], p[1] - np.log(B))
+
+    res = optimize.least_squares(resid, start, method="lm")
+    r = resid(res.x)
+    return float(np.exp(res.x[0])), float(np.exp(res.x[1])), float(np.sqrt(np.mean(r**2)))
+
+
+def fit_tradeoff(steps, examples, *, n_bootstrap: int = 0, confidence: float = 0.9, seed: int = 0,
+                 progress: bool = False) -> TradeoffFit:
+    """Fit S_min and E_min to measured (steps, examples) pairs that all reach the same target loss.
+
+    Each pair is one run: ``steps`` S_i optimizer updates and ``examples``
+    E_i = B_i S_i examples (or tokens) consumed to first reach the target. The
+    model is McCandlish et al.'s S = S_min (1 + B_crit/B) = S_min + E_min/B,
+    fitted by least squares on log S (scipy ``least_squares``, started from the
+    linear solution). With ``n_bootstrap`` > 0 the runs are resampled with
+    replacement and the ``confidence`` percentile interval is returned.
+    """
+    S = as_float_array("steps", steps, positive=True, min_size=2)
+    E = as_float_array("examples", examples, positive=True, min_size=2)
+    if S.ndim != 1 or E.ndim != 1:
+        raise ValueError("steps and examples must be one-dimensional")
+    n = check_same_length(steps=S, examples=E)
+    B = E / S
+    if np.unique(B).size < 2:
+        raise ValueError("examples/steps (the batch sizes) must take at least two distinct values")
+    n_bootstrap = check_scalar("n_bootstrap", n_bootstrap, low=0, integer=True)
+    confidence = check_scalar("confidence", confidence, low=0, high=1, low_inclusive=False, high_inclusive=False)
+    seed = check_scalar("seed", seed, low=0, integer=True)
+
+    S_min, E_min, rms = _fit_tradeoff_once(S, B)
+    intervals = (None, None, None)
+    if n_bootstrap:
+        rng = np.random.default_rng(seed)
+        draws = []
+        for _ in tqdm(range(n_bootstrap), desc="bootstrap", disable=not progress):
+            idx = rng.integers(0, n, n)
+            if np.unique(B[idx]).size < 2:
+                continue
+            s, e, _ = _fit_tradeoff_once(S[idx], B[idx])
+            draws.append((s, e, e / s))
+        draws = np.array(draws)
+        q = [(1 - confidence) / 2 * 100, (1 + confidence) / 2 * 100]
+        intervals = tuple(tuple(float(v) for v in np.percentile(draws[:, k], q)) for k in range(3))
+    return TradeoffFit(S_min, E_min, E_min / S_min, *intervals, rms, n)
+
+
+def kaplan_min_steps(N, L, *, law=KAPLAN_LNS):
+    """S_min needed by a model of ``N`` non-embedding parameters to reach loss ``L`` (Kaplan Eq. 1.6 inverted).
+
+    From L(N, S_min) = (N_c/N)^alpha_N + (S_c/S_min)^alpha_S (Table 3 fit):
+    S_min = S_c / (L - (N_c/N)^alpha_N)^(1/alpha_S). ``L`` must lie above the
+    model's converged loss (N_c/N)^alpha_N.
+    """
+    N = as_float_array("N", N, positive=True)
+    L = as_float_array("L", L, positive=True)
+    floor = (law.N_c / N) ** law.alpha_N
+    if np.any(L <= floor):
+        raise ValueError(f"L must exceed the converged loss (N_c/N)^alpha_N = {np.min(floor):.4g} nats/token")
+    return _out(law.S_c / (L - floor) ** (1.0 / law.alpha_S))
+
+
+class TradeoffPoint(NamedTuple):
+    """What :func:`explore_tradeoff` returns: one batch size on the trade-off for a target loss."""
+
+    B: float  # tokens
+    B_crit: float  # tokens
+    steps_ratio: float  # S / S_min
+    data_ratio: float  # E / E_min (= C / C_min at fixed N)
+    compute_ratio: float  # C / C_min
+    S_min: float  # steps
+    E_min: float  # tokens
+    S: float  # steps
+    E: float  # tokens
+    C: float  # FLOPs, 6 N E
+    C_min: float  # FLOPs, 6 N E_min
+    curve_B: np.ndarray  # tokens, for plotting
+    curve_steps_ratio: np.ndarray
+    curve_data_ratio: np.ndarray
+
+
+def explore_tradeoff(target_loss: float = 3.0, batch_tokens: float = 2.0**19, n_params: float = 1e8,
+                     *, num: int = 121, span: float = 100.0) -> TradeoffPoint:
+    """The trade-off explorer: steps, data and compute to reach ``target_loss`` at batch ``batch_tokens``.
+
+    B_crit comes from :func:`critical_batch` (Kaplan Eq. 5.3), S_min from the
+    learning-curve law :func:`kaplan_min_steps` for a model of ``n_params``
+    non-embedding parameters, E_min = B_crit S_min, and the trade-off gives
+    S = S_min (1 + B_crit/B), E = E_min (1 + B/B_crit), C = 6 N E FLOPs.
+    The ``curve_*`` arrays trace S/S_min and E/E_min over B in
+    [B_crit/span, B_crit*span] for a plot.
+    """
+    target_loss = check_scalar("target_loss", target_loss, low=0, low_inclusive=False)
+    batch_tokens = check_scalar("batch_tokens", batch_tokens, low=0, low_inclusive=False)
+    n_params = check_scalar("n_params", n_params, low=0, low_inclusive=False)
+    num = check_scalar("num", num, low=2, integer=True)
+    span = check_scalar("span", span, low=1, low_inclusive=False)
+    Bc = critical_batch(target_loss)
+    try:
+        S_min = kaplan_min_steps(n_params, target_loss)
+    except ValueError as err:
+        raise ValueError(f"target_loss is unreachable for n_params = {n_params:.3g}: {err}") from None
+    E_min = Bc * S_min
+    x = batch_tokens / Bc
+    s_ratio, d_ratio = steps_ratio(x), data_ratio(x)
+    curve_B = np.geomspace(Bc / span, Bc * span, num)
+    return TradeoffPoint(
+        B=batch_tokens, B_crit=Bc, steps_ratio=s_ratio, data_ratio=d_ratio, compute_ratio=d_ratio,
+        S_min=S_min, E_min=E_min, S=S_min * s_ratio, E=E_min * d_ratio,
+        C=6.0 * n_params * E_min * d_ratio, C_min=6.0 * n_params * E_min,
+        curve_B=curve_B, curve_steps_ratio=steps_ratio(curve_B / Bc), curve_data_ratio=data_ratio(curve_B / Bc),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Gradient-noise scale (McCandlish et al. 2018)
+# ---------------------------------------------------------------------------
+
+
+def b_simple(trace_sigma, grad_sqnorm):
+    """The simple noise scale B_simple = tr(Sigma) / |G|^2 (McCandlish et al. Eq. 2.8).
+
+    ``trace_sigma`` is the trace of the per-example gradient covariance and
+    ``grad_sqnorm`` the squared norm of the true (full-batch) gradient.
+    """
+    tr = as_float_array("trace_sigma", trace_sigma, nonnegative=True)
+    g2 = as_float_array("grad_sqnorm", grad_sqnorm, positive=True)
+    return _out(tr / g2)
+
+
+def b_noise(trace_H_sigma, gHg):
+    """The noise scale B_noise = tr(H Sigma) / (G^T H G) (McCandlish et al. Eq. 2.7); equals B_simple when H is a multiple of I."""
+    t = as_float_array("trace_H_sigma", trace_H_sigma, nonnegative=True)
+    q = as_float_array("gHg", gHg, positive=True)
+    return _out(t / q)
+
+
+class NoiseEstimate(NamedTuple):
+    """Unbiased estimates from one pair of batch gradients (:func:`two_batch_estimates`)."""
+
+    grad_sqnorm: float | np.ndarray  # estimate of |G|^2
+    trace_sigma: float | np.ndarray  # estimate of tr(Sigma)
+
+
+def _check_batches(b_small, b_big):
+    b_small = as_float_array("b_small", b_small, positive=True)
+    b_big = as_float_array("b_big", b_big, positive=True)
+    if np.any(b_big <= b_small):
+        raise ValueError("b_big must be larger than b_small")
+    return b_small, b_big
+
+
+def two_batch_estimates(g_small_sqnorm, g_big_sqnorm, b_small, b_big) -> NoiseEstimate:
+    """McCandlish et al.'s unbiased estimators of |G|^2 and tr(Sigma) (App. A.1).
+
+    With G_B the mean gradient over B examples drawn independently,
+    E|G_B|^2 = |G|^2 + tr(Sigma)/B. Two batch sizes b_small < b_big give two
+    such equations, solved exactly:
+
+    * |G|^2 ~ (b_big |G_big|^2 - b_small |G_small|^2) / (b_big - b_small)
+    * tr(Sigma) ~ (|G_small|^2 - |G_big|^2) / (1/b_small - 1/b_big)
+
+    Inputs are squared norms (floats or arrays). Individual estimates may be
+    negative; they are unbiased, not positive.
+    """
+    gs = as_float_array("g_small_sqnorm", g_small_sqnorm, nonnegative=True)
+    gb = as_float_array("g_big_sqnorm", g_big_sqnorm, nonnegative=True)
+    bs, bb = _check_batches(b_small, b_big)
+    g2 = (bb * gb - bs * gs) / (bb - bs)
+    tr = (gs - gb) / (1.0 / bs - 1.0 / bb)
+    return NoiseEstimate(_out(g2), _out(tr))
+
+
+class GradientNoiseScale:
+    """Running estimate of B_simple from pairs of batch-gradient norms, EMA-smoothed.
+
+    The ratio of two unbiased estimators is biased, so McCandlish et al.
+    smooth |G|^2 and tr(Sigma) separately and divide the averages. Here each
+    is an exponential moving average with decay ``beta`` and Adam-style bias
+    correction (the average after t updates is divided by 1 - beta^t).
+
+    Use it with any framework: pass squared norms as floats, e.g. the norm of
+    one worker's gradient (``b_small`` examples) and of the all-reduced
+    gradient (``b_big`` examples)::
+
+        gns = GradientNoiseScale(beta=0.95)
+        gns.update(g_small_sqnorm, g_big_sqnorm, b_small, b_big)
+        gns.b_simple
+    """
+
+    def __init__(self, beta: float = 0.95):
+        self.beta = check_scalar("beta", beta, low=0, high=1, high_inclusive=False)
+        self.n_updates = 0
+        self._g2 = 0.0
+        self._tr = 0.0
+
+    def update(self, g_small_sqnorm: float, g_big_sqnorm: float, b_small: float, b_big: float) -> "GradientNoiseScale":
+        """Add one pair of squared batch-gradient norms; returns ``self``."""
+        for name, v in (("g_small_sqnorm", g_small_sqnorm), ("g_big_sqnorm", g_big_sqnorm)):
+            check_scalar(name, float(v) if isinstance(v, np.floating) else v, low=0)
+        for name, v in (("b_small", b_small), ("b_big", b_big)):
+            check_scalar(name, float(v) if isinstance(v, np.floating) else v, low=0, low_inclusive=False)
+        est = two_batch_estimates(float(g_small_sqnorm), float(g_big_sqnorm), float(b_small), float(b_big))
+        self._g2 = self.beta * self._g2 + (1 - self.beta) * est.grad_sqnorm
+        self._tr = self.beta * self._tr + (1 - self.beta) * est.trace_sigma
+        self.n_updates += 1
+        return self
+
+    def _corrected(self, value: float) -> float:
+        if self.n_updates == 0:
+            raise RuntimeError("GradientNoiseScale has no data yet: call update() first")
+        return value / (1.0 - self.beta**self.n_updates)
+
+    @property
+    def grad_sqnorm(self) -> float:
+        """Smoothed estimate of |G|^2 (may be <= 0 while noise dominates)."""
+        return self._corrected(self._g2)
+
+    @property
+    def trace_sigma(self) -> float:
+        """Smoothed estimate of tr(Sigma)."""
+        return self._corrected(self._tr)
+
+    @property
+    def b_simple(self) -> float:
+        """Smoothed tr(Sigma)/|G|^2; ``math.inf`` while the |G|^2 estimate is <= 0, 0 while tr(Sigma)'s is < 0."""
+        g2, tr = self.grad_sqnorm, self.trace_sigma
+        if g2 <= 0:
+            return math.inf
+        return max(tr, 0.0) / g2
+
+
+# ---------------------------------------------------------------------------
+# Batch-size ramps
+# ---------------------------------------------------------------------------
+
+
+def critical_batch_ramp(L, *, B_min: float = 1.0, B_max: float = math.inf, power_of_two: bool = True,
+                        B_star: float = KAPLAN_TABLE5.B_star, alpha_B: float = KAPLAN_TABLE5.alpha_B):
+    """A batch-size schedule that follows the critical batch along a loss curve ``L`` (nats/token).
+
+    Returns B_crit(L) clipped to [B_min, B_max] and, with ``power_of_two``,
+    rounded down to a power of two (the usual hardware-friendly steps), so the
+    schedule never exceeds the critical batch. ``L`` is typically the loss
+    measured (or predicted) at each step; the result is non-decreasing when
+    ``L`` is non-increasing.
+    """
+    B_min = check_scalar("B_min", B_min, low=0, low_inclusive=False)
+    B_max = float(B_max) if B_max == math.inf else check_scalar("B_max", B_max, low=B_min)
+    B = np.asarray(critical_batch(L, B_star=B_star, alpha_B=alpha_B))
+    if power_of_two:
+        B = 2.0 ** np.floor(np.log2(B))
+    return _out(np.clip(B, B_min, B_max))
+
+
+# ---------------------------------------------------------------------------
+# Hyperparameter laws: DeepSeek LLM (2024) and muP (Tensor Programs V)
+# ---------------------------------------------------------------------------
+
+
+def deepseek_optimal_batch(C):
+    """DeepSeek LLM's near-optimal batch size in **tokens**: B_opt = 0.2920 C^0.3271 (their Eq. 1).
+
+    ``C`` is non-embedding training compute in FLOPs (C = M D, M the
+    non-embedding FLOPs per token). Fitted on 1e17-2e19 FLOPs.
+    """
+    C = as_float_array("C", C, positive=True)
+    d = DEEPSEEK_2024
+    return _out(d["batch_coefficient"] * C ** d["batch_exponent"])
+
+
+def deepseek_optimal_lr(C):
+    """DeepSeek LLM's near-optimal (AdamW peak) learning rate: eta_opt = 0.3118 C^-0.1250 (their Eq. 1).
+
+    ``C`` is non-embedding training compute in FLOPs.
+    """
+    C = as_float_array("C", C, positive=True)
+    d = DEEPSEEK_2024
+    return _out(d["lr_coefficient"] * C ** d["lr_exponent"])
+
+
+class MupScaling(NamedTuple):
+    """Multipliers to apply to a base model's init variance and learning rate at a new width."""
+
+    init_var: float
+    lr: float
+
+
+_MUP_LAYERS = ("input", "hidden", "output", "bias")
+
+
+def mup_scaling(layer: str, width: float, base_width: float, *, optimizer: str = "adam",
+                parametrization: str = "mup") -> MupScaling:
+    """How a layer's init variance and learning rate change when the width goes ``base_width`` -> ``width``.
+
+    From Tensor Programs V, Table 3 (:data:`scalinglaws.constants.MUP_TABLE3`):
+    with fan_in (or fan_out, for input weights) proportional to the width,
+    a rule "variance 1/fan_in" becomes the multiplier base_width/width, and so
+    on. ``layer`` is one of "input", "hidden", "output", "bias" (biases scale
+    like input weights); ``optimizer`` "adam" or "sgd"; ``parametrization``
+    "mup" or "standard" (init 1/fan_in everywhere, one global learning rate).
+    Tune the learning rate on the base model, then multiply by ``lr``.
+    """
+    check_in("layer", layer, _MUP_LAYERS)
+    check_in("optimizer", optimizer, ("adam", "sgd"))
+    check_in("parametrization", parametrization, ("mup", "standard"))
+    width = check_scalar("width", width, low=0, low_inclusive=False)
+    base_width = check_scalar("base_width", base_width, low=0, low_inclusive=False)
+    r = width / base_width  # how much fan_in (hidden/output) or fan_out (input) grew
+    row = MUP_TABLE3["input" if layer == "bias" else layer]
+    if parametrization == "standard":
+        # init 1/fan_in: input fan_in fixed (the vocabulary/data dimension), others grow with width.
+        return MupScaling(1.0 if layer in ("input", "bias") else 1.0 / r, 1.0)
+    init_power = row["init_var_fan_in_power"]  # variance proportional to fan_in^power
+    lr_power = row[f"{optimizer}_lr_power"]  # lr proportional to (fan_in or fan_out)^power
+    if layer in ("input", "bias"):
+        # fan_in is the fixed input dimension; fan_out grows with width (the SGD rule uses fan_out).
+        return MupScaling(1.0, r ** lr_power)
+    return MupScaling(r**init_power, r**lr_power)

@@ -1,0 +1,311 @@
+"""Tests of scalinglaws.batch_size: critical batch, step/data trade-off, gradient-noise scale."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scalinglaws import batch_size as bs
+from scalinglaws.constants import DEEPSEEK_7B_CHECK, KAPLAN_B_STAR_TABLE5, KAPLAN_LNS, KAPLAN_TABLE5
+
+pos = st.floats(min_value=1e-3, max_value=1e3, allow_nan=False, allow_infinity=False)
+losses = st.floats(min_value=1.5, max_value=6.0)
+
+
+# --- critical batch vs loss (Kaplan Eq. 5.3) ----------------------------------------------
+
+
+def test_critical_batch_at_unit_loss_is_b_star():
+    assert bs.critical_batch(1.0) == pytest.approx(KAPLAN_TABLE5.B_star)
+    assert bs.critical_batch(1.0, B_star=KAPLAN_B_STAR_TABLE5) == pytest.approx(2.1e8)
+
+
+def test_critical_batch_is_a_few_million_tokens_near_loss_two():
+    # B* = 2e8 tokens, not the seed's 2^8 = 256: at L ~ 2-3 nats the critical batch is O(1e6) tokens,
+    # which is why Kaplan's 2^19-token batches were near-critical.
+    assert 1e6 < bs.critical_batch(2.5) < 1e7
+    assert bs.critical_batch(2.5, B_star=2.0**8) < 10  # the seed's constant would give under 10 tokens
+
+
+def test_doubles_for_every_13_percent_drop_in_loss():
+    drop = bs.loss_drop_per_doubling()
+    assert drop == pytest.approx(1 - 2**-0.21)
+    assert round(drop, 2) in (0.13, 0.14)  # "doubles for every 13% decrease in loss"
+    L = 3.0
+    assert bs.critical_batch(L * (1 - drop)) == pytest.approx(2 * bs.critical_batch(L))
+    assert bs.critical_batch_exponent() == pytest.approx(1 / 0.21)
+    assert round(bs.critical_batch_exponent(), 1) == 4.8  # "B proportional to L^-4.8"
+
+
+@given(losses, st.floats(min_value=0.5, max_value=0.99))
+def test_critical_batch_grows_as_loss_falls(L, f):
+    assert bs.critical_batch(L * f) > bs.critical_batch(L)
+
+
+# --- step/data trade-off ------------------------------------------------------------------
+
+
+def test_at_the_critical_batch_steps_and_data_are_both_doubled():
+    assert bs.steps_ratio(1.0) == 2.0
+    assert bs.data_ratio(1.0) == 2.0
+    assert bs.optimal_step_fraction(7.0, 7.0) == 0.5
+
+
+@given(pos)
+def test_tradeoff_hyperbola_identity(x):
+    s, e = bs.steps_ratio(x), bs.data_ratio(x)
+    assert (s - 1) * (e - 1) == pytest.approx(1.0, rel=1e-9)
+    # E = B S, so (E/E_min)/(S/S_min) = B/B_crit = x
+    assert e / s == pytest.approx(x, rel=1e-9)
+
+
+def test_limits_of_the_tradeoff():
+    assert bs.steps_ratio(1e9) == pytest.approx(1.0)  # huge batches: fewest steps
+    assert bs.data_ratio(1e-9) == pytest.approx(1.0)  # tiny batches: least data
+
+
+@given(pos, pos, pos)
+def test_min_steps_and_min_examples_recover_the_minima(S_min, E_min, B):
+    B_crit = E_min / S_min
+    curve = bs.tradeoff_curve(S_min, E_min, B=[B])
+    S, E = curve.S[0], curve.E[0]
+    assert E == pytest.approx(B * S)
+    assert bs.min_steps(S, B, B_crit=B_crit) == pytest.approx(S_min, rel=1e-9)
+    assert bs.min_examples(E, B, B_crit=B_crit) == pytest.approx(E_min, rel=1e-9)
+    assert bs.min_compute(6 * E, B, B_crit=B_crit) == pytest.approx(6 * E_min, rel=1e-9)
+    assert (S / S_min - 1) * (E / E_min - 1) == pytest.approx(1.0, rel=1e-7)
+
+
+def test_min_steps_uses_kaplan_critical_batch_from_loss():
+    L, B, S = 2.5, 1e6, 1e5
+    assert bs.min_steps(S, B, L) == pytest.approx(S / (1 + bs.critical_batch(L) / B))
+    assert bs.min_compute(1.0, B, L) == pytest.approx(1 / (1 + B / bs.critical_batch(L)))
+
+
+def test_tradeoff_curve_default_grid_is_centred_on_b_crit():
+    c = bs.tradeoff_curve(100.0, 1e4, num=201, span=100.0)
+    mid = 100
+    assert c.B[mid] == pytest.approx(100.0)
+    assert c.S[mid] == pytest.approx(200.0) and c.E[mid] == pytest.approx(2e4)
+    assert np.all(np.diff(c.S) < 0) and np.all(np.diff(c.E) > 0)
+
+
+# --- fitting S_min, E_min -----------------------------------------------------------------
+
+
+def test_fitter_recovers_known_minima_from_noisy_synthetic_runs():
+    rng = np.random.default_rng(0)
+    S_min, E_min = 3000.0, 6e5  # B_crit = 200
+    B = np.geomspace(4, 1e4, 14)
+    S = (S_min + E_min / B) * np.exp(0.05 * rng.standard_normal(B.size))
+    fit = bs.fit_tradeoff(S, B * S, n_bootstrap=100, seed=1)
+    assert fit.S_min == pytest.approx(S_min, rel=0.1)
+    assert fit.E_min == pytest.approx(E_min, rel=0.1)
+    assert fit.B_crit == pytest.approx(200, rel=0.15)
+    lo, hi = fit.B_crit_interval
+    assert lo < fit.B_crit < hi and hi / lo < 1.5
+    assert fit.n_points == 14 and fit.rms_log_residual < 0.1
+
+
+def test_fitter_is_exact_on_noiseless_points():
+    c = bs.tradeoff_curve(50.0, 5e3, B=[1, 10, 100, 1000, 1e4])
+    fit = bs.fit_tradeoff(c.S, c.E)
+    assert fit.S_min == pytest.approx(50.0, rel=1e-6)
+    assert fit.E_min == pytest.approx(5e3, rel=1e-6)
+    assert fit.S_min_interval is None
+
+
+# --- Kaplan learning-curve inversion and the explorer --------------------------------------
+
+
+def test_kaplan_min_steps_inverts_the_learning_curve_law():
+    N, S = 1e8, 2e4
+    L = (KAPLAN_LNS.N_c / N) ** KAPLAN_LNS.alpha_N + (KAPLAN_LNS.S_c / S) ** KAPLAN_LNS.alpha_S
+    assert bs.kaplan_min_steps(N, L) == pytest.approx(S)
+    with pytest.raises(ValueError, match="L must exceed"):
+        bs.kaplan_min_steps(N, 1.0)
+
+
+def test_explorer_at_the_critical_batch_and_its_consistency():
+    p0 = bs.explore_tradeoff(3.0, 1e6, 1e8)
+    p = bs.explore_tradeoff(3.0, p0.B_crit, 1e8)
+    assert p.steps_ratio == pytest.approx(2.0) and p.data_ratio == pytest.approx(2.0)
+    assert p.S == pytest.approx(2 * p.S_min) and p.E == pytest.approx(2 * p.E_min)
+    assert p.C == pytest.approx(6e8 * p.E) and p.compute_ratio == pytest.approx(p.C / p.C_min)
+    assert p.E_min / p.S_min == pytest.approx(p.B_crit)
+    assert p.curve_B.size == p.curve_steps_ratio.size == p.curve_data_ratio.size
+
+
+@given(st.floats(min_value=2.5, max_value=5.0), st.floats(min_value=1e4, max_value=1e8))
+def test_explorer_tradeoff_holds_for_any_setting(L, B):
+    p = bs.explore_tradeoff(L, B, 1e9)
+    assert (p.steps_ratio - 1) * (p.data_ratio - 1) == pytest.approx(1.0, rel=1e-9)
+    assert p.S >= p.S_min and p.E >= p.E_min
+
+
+def test_explorer_rejects_unreachable_loss():
+    with pytest.raises(ValueError, match="target_loss"):
+        bs.explore_tradeoff(1.0, 1e6, 1e6)
+
+
+# --- gradient-noise scale -----------------------------------------------------------------
+
+
+def test_noise_scales():
+    assert bs.b_simple(10.0, 2.0) == 5.0
+    assert bs.b_noise(3.0, 1.5) == 2.0
+    assert bs.b_simple(0.0, 1.0) == 0.0
+
+
+def _batch_sqnorms(rng, G, sd, b, n_trials):
+    """Squared norms of mean gradients over b i.i.d. examples g = G + sd * z."""
+    # the mean of b i.i.d. N(G, sd^2 I) vectors is N(G, sd^2/b I)
+    mean = G + sd / np.sqrt(b) * rng.standard_normal((n_trials, G.size))
+    return np.sum(mean**2, axis=1)
+
+
+def test_two_batch_estimators_are_unbiased():
+    rng = np.random.default_rng(123)
+    d, sd, n = 20, 3.0, 40_000
+    G = rng.standard_normal(d) * 0.5
+    g2_true, tr_true = float(G @ G), d * sd**2
+    small, big = _batch_sqnorms(rng, G, sd, 8, n), _batch_sqnorms(rng, G, sd, 128, n)
+    est = bs.two_batch_estimates(small, big, 8, 128)
+    se_g2 = est.grad_sqnorm.std() / np.sqrt(n)
+    se_tr = est.trace_sigma.std() / np.sqrt(n)
+    assert abs(est.grad_sqnorm.mean() - g2_true) < 4 * se_g2
+    assert abs(est.trace_sigma.mean() - tr_true) < 4 * se_tr
+    # the naive |G_big|^2 is biased upward by tr(Sigma)/b_big, far beyond the standard error
+    assert big.mean() - g2_true > 10 * big.std() / np.sqrt(n)
+
+
+def test_estimators_are_exact_in_the_noiseless_limit():
+    est = bs.two_batch_estimates(4.0, 4.0, 16, 256)
+    assert est.grad_sqnorm == 4.0 and est.trace_sigma == 0.0
+    gns = bs.GradientNoiseScale(beta=0.9)
+    for _ in range(5):
+        gns.update(4.0, 4.0, 16, 256)
+    assert gns.grad_sqnorm == pytest.approx(4.0) and gns.b_simple == pytest.approx(0.0, abs=1e-12)
+
+
+@given(st.floats(min_value=0.01, max_value=100), st.floats(min_value=0, max_value=1e4),
+       st.integers(min_value=1, max_value=64), st.integers(min_value=2, max_value=64))
+def test_estimators_invert_the_expected_norms_exactly(g2, tr, b_small, factor):
+    b_big = b_small * factor
+    est = bs.two_batch_estimates(g2 + tr / b_small, g2 + tr / b_big, b_small, b_big)
+    assert est.grad_sqnorm == pytest.approx(g2, rel=1e-6, abs=1e-6 * (1 + tr))
+    assert est.trace_sigma == pytest.approx(tr, rel=1e-6, abs=1e-6 * (1 + g2 * b_big))
+
+
+def test_ema_gradient_noise_scale_recovers_b_simple():
+    rng = np.random.default_rng(7)
+    d, sd = 10, 2.0
+    G = np.full(d, 0.3)
+    true = d * sd**2 / float(G @ G)  # about 44
+    gns = bs.GradientNoiseScale(beta=0.999)
+    for _ in range(3000):
+        gns.update(float(_batch_sqnorms(rng, G, sd, 4, 1)[0]), float(_batch_sqnorms(rng, G, sd, 256, 1)[0]), 4, 256)
+    assert gns.n_updates == 3000
+    assert gns.b_simple == pytest.approx(true, rel=0.15)
+
+
+def test_gradient_noise_scale_state_and_edge_cases():
+    gns = bs.GradientNoiseScale()
+    with pytest.raises(RuntimeError):
+        gns.b_simple
+    gns.update(1.0, 2.0, 1, 2)  # |G|^2 estimate 3 > 0, trace estimate -2 < 0 -> clipped to 0
+    assert gns.b_simple == 0.0
+    gns2 = bs.GradientNoiseScale().update(5.0, 1.0, 1, 2)  # |G|^2 estimate -3 <= 0
+    assert gns2.b_simple == math.inf
+    assert bs.GradientNoiseScale().update(np.float32(2.0), np.float64(1.0), 2, 8).n_updates == 1
+
+
+# --- batch ramps, DeepSeek, muP -----------------------------------------------------------
+
+
+def test_critical_batch_ramp_is_monotone_powers_of_two():
+    L = np.linspace(5.0, 2.2, 50)
+    B = bs.critical_batch_ramp(L, B_min=2**14, B_max=2**23)
+    assert np.all(np.diff(B) >= 0)
+    assert np.all(B <= np.maximum(bs.critical_batch(L), 2**14))
+    assert np.all(np.log2(B) == np.round(np.log2(B)))
+    assert B.min() >= 2**14 and B.max() <= 2**23
+
+
+def test_deepseek_hyperparameters_at_the_7b_budget():
+    C = DEEPSEEK_7B_CHECK["compute_flops"]
+    assert bs.deepseek_optimal_batch(C) == pytest.approx(DEEPSEEK_7B_CHECK["batch_tokens"], rel=0.01)
+    assert bs.deepseek_optimal_lr(C) == pytest.approx(DEEPSEEK_7B_CHECK["learning_rate"], rel=0.02)
+
+
+@given(st.floats(min_value=1e17, max_value=1e25), st.floats(min_value=1.5, max_value=100))
+def test_deepseek_batch_grows_and_lr_shrinks_with_compute(C, k):
+    assert bs.deepseek_optimal_batch(k * C) > bs.deepseek_optimal_batch(C)
+    assert bs.deepseek_optimal_lr(k * C) < bs.deepseek_optimal_lr(C)
+
+
+def test_mup_table_scalings():
+    # 4x wider: hidden init var and Adam LR / 4, output init var / 16, input unchanged under Adam
+    assert bs.mup_scaling("hidden", 1024, 256) == (0.25, 0.25)
+    assert bs.mup_scaling("output", 1024, 256) == (0.0625, 0.25)
+    assert bs.mup_scaling("input", 1024, 256) == (1.0, 1.0)
+    assert bs.mup_scaling("input", 1024, 256, optimizer="sgd") == (1.0, 4.0)
+    assert bs.mup_scaling("hidden", 1024, 256, optimizer="sgd") == (0.25, 1.0)
+    assert bs.mup_scaling("output", 1024, 256, optimizer="sgd").lr == 0.25
+    assert bs.mup_scaling("bias", 1024, 256) == bs.mup_scaling("input", 1024, 256)
+    assert bs.mup_scaling("output", 1024, 256, parametrization="standard") == (0.25, 1.0)
+
+
+@given(st.sampled_from(["input", "hidden", "output", "bias"]), st.sampled_from(["adam", "sgd"]),
+       st.floats(min_value=1, max_value=1e5))
+def test_mup_is_identity_at_the_base_width(layer, opt, w):
+    assert bs.mup_scaling(layer, w, w, optimizer=opt) == (1.0, 1.0)
+
+
+# --- bad input ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: bs.critical_batch(-1.0), "L"),
+        (lambda: bs.critical_batch(2.0, alpha_B=0), "alpha_B"),
+        (lambda: bs.critical_batch(float("nan")), "L"),
+        (lambda: bs.loss_drop_per_doubling(-0.2), "alpha_B"),
+        (lambda: bs.steps_ratio(0.0), "B_over_B_crit"),
+        (lambda: bs.data_ratio("x"), "B_over_B_crit"),
+        (lambda: bs.min_steps(-1, 10, 3.0), "S"),
+        (lambda: bs.min_steps(1, 10), "exactly one"),
+        (lambda: bs.min_steps(1, 10, 3.0, B_crit=5), "exactly one"),
+        (lambda: bs.min_compute(1, 0, 3.0), "B"),
+        (lambda: bs.tradeoff_curve(0, 1), "S_min"),
+        (lambda: bs.fit_tradeoff([1, 2], [1, 2, 3]), "same length"),
+        (lambda: bs.fit_tradeoff([1, 2], [2, 4]), "distinct"),
+        (lambda: bs.fit_tradeoff([1], [1]), "steps"),
+        (lambda: bs.fit_tradeoff([1, 2, 3], [1, 5, 9], confidence=1.5), "confidence"),
+        (lambda: bs.explore_tradeoff(3.0, -1), "batch_tokens"),
+        (lambda: bs.two_batch_estimates(1, 1, 8, 8), "b_big"),
+        (lambda: bs.two_batch_estimates(-1, 1, 8, 16), "g_small_sqnorm"),
+        (lambda: bs.GradientNoiseScale(beta=1.0), "beta"),
+        (lambda: bs.GradientNoiseScale().update(1.0, 1.0, 0, 8), "b_small"),
+        (lambda: bs.GradientNoiseScale().update(float("nan"), 1.0, 1, 8), "g_small_sqnorm"),
+        (lambda: bs.b_simple(1.0, 0.0), "grad_sqnorm"),
+        (lambda: bs.critical_batch_ramp([3.0], B_min=10, B_max=5), "B_max"),
+        (lambda: bs.deepseek_optimal_batch(0), "C"),
+        (lambda: bs.deepseek_optimal_lr([1e20, -1]), "C"),
+        (lambda: bs.mup_scaling("embedding", 2, 1), "layer"),
+        (lambda: bs.mup_scaling("hidden", 2, 1, optimizer="lion"), "optimizer"),
+        (lambda: bs.mup_scaling("hidden", 0, 1), "width"),
+    ],
+)
+def test_bad_input_raises_value_error_naming_the_argument(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()
+
+
+@given(st.one_of(st.floats(max_value=0), st.just(float("inf")), st.just(float("nan"))))
+def test_any_non_positive_or_non_finite_loss_is_rejected(L):
+    with pytest.raises(ValueError, match="L"):
+        bs.critical_batch(L)
