@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # Strict build: nitpicky, every warning is an error, keep going to list them all.
 JB_FLAGS := --builder html --warningiserror --nitpick --keep-going
 
-.PHONY: book test venv clean chapter
+.PHONY: book test venv clean chapter student instructor
 
 venv: $(STAMP)
 
@@ -26,6 +26,16 @@ book: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Student edition: notebooks without solutions and the book with solutions
+# removed (not collapsed) -> _build/student/
+student: $(STAMP)
+	$(BIN)/python coursework/build.py student
+
+# Instructor edition: student and solution notebooks, autograder zips and the
+# book with solutions -> _build/instructor/
+instructor: $(STAMP)
+	$(BIN)/python coursework/build.py instructor
 
 clean:
 	rm -rf _build

@@ -77,3 +77,11 @@ def test_bad_definitions_raise_value_error(make):
 def test_unknown_control_is_rejected():
     with pytest.raises(ValueError, match="unknown control"):
         _explorer().frame(gradient=1.0)
+
+
+def test_widget_builds_live_sliders_over_the_same_controls():
+    widgets = pytest.importorskip("ipywidgets")
+    box = _explorer().widget()
+    sliders = [w for w in box.children if isinstance(w, widgets.SelectionSlider)]
+    assert [s.description for s in sliders] == ["slope", "offset"]
+    assert sliders[0].value == 0.5

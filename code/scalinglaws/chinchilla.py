@@ -549,9 +549,11 @@ def fit_isoflop(N, C, L, budget=None, *, bootstrap: int = 0, seed: int = 0, leve
         idx = np.concatenate([rng.choice(g, size=g.size, replace=True) for g in groups])
         try:
             cb, nb, _ = isoflop_minima(N[idx], C[idx], L[idx], labels[idx])
-        except ValueError:
+            draws.append([_loglog_slope(cb, nb)[0], _loglog_slope(cb, cb / (6 * nb))[0]])
+        except (ValueError, OverflowError):
+            # A resample can leave a budget with no downward-curving parabola,
+            # or one so flat that its minimum runs off to infinity: skip it.
             continue
-        draws.append([_loglog_slope(cb, nb)[0], _loglog_slope(cb, cb / (6 * nb))[0]])
     draws = np.array(draws).reshape(-1, 2)
     draws.setflags(write=False)
     return FrontierFit(a=a, b=b, k_N=kN, k_D=kD, C=Cb, N_opt=Nopt, D_opt=Dopt, approach="isoflop",

@@ -317,3 +317,44 @@ def _inference() -> Explorer:
         title="Smaller models trained longer win when inference dominates",
         xlabel="lifetime inference tokens D_inf", ylabel="parameters N",
     )
+
+
+# -- The training lab: L(N) on the cached cpu runs ----------------------------------------------
+
+
+def lab_l_n_frame(count="nonembedding", offset=True, drop_smallest=0) -> Frame:
+    """Refit L(N) on the cached ``cpu`` lab runs without the ``drop_smallest`` smallest models
+    (``lab.report.explore_l_n``)."""
+    from scalinglaws.lab.report import explore_l_n, runs_table
+    from scalinglaws.lab.sweep import load_results, results_path
+
+    records = load_results(results_path("cpu"))
+    table = runs_table(records, "L_N")
+    sizes = np.sort(table["N"] if count == "nonembedding" else table["N_total"])
+    out = explore_l_n(records, N_min=float(sizes[drop_smallest]), offset=offset, count=count)
+    return Frame(
+        (
+            Series("lab runs", out["N"], out["L"], kind="points"),
+            Series("fit with E" if offset else "fit without E", out["N_grid"], out["L_fit"]),
+        ),
+        (
+            Number("alpha", "fitted α_N", out["alpha"], "{:.3f}"),
+            Number("E", "fitted E (nats/byte)", out["E"], "{:.3f}"),
+            Number("r2", "R² (log space)", out["r2"], "{:.4f}"),
+            Number("n_runs", "runs used", len(out["N"]), "{:d}"),
+        ),
+    )
+
+
+@_register("lab-l-n")
+def _lab_l_n() -> Explorer:
+    return Explorer(
+        "lab-l-n", lab_l_n_frame,
+        [
+            Control("count", "parameters counted", ("nonembedding", "total"), "nonembedding", "{}"),
+            Control("offset", "fit the offset E", (True, False), True, "{}"),
+            Control("drop_smallest", "smallest models left out", (0, 1, 2), 0, "{:d}"),
+        ],
+        title="L(N) of the lab's tiny transformers (cached cpu preset)",
+        xlabel="parameters N", ylabel="validation loss (nats/byte)",
+    )

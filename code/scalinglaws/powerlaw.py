@@ -283,8 +283,10 @@ def _fit_offset(lx, ly, loss, delta, starts) -> np.ndarray:
 
 def _to_public(p: np.ndarray, offset: bool, c: float) -> np.ndarray:
     """Internal (a, alpha[, e]) with log x centred at c -> public (A, alpha, E)."""
-    A = np.exp(p[0] + p[1] * c)
-    E = np.exp(p[2]) if offset else 0.0
+    # A wildly resampled bootstrap fit can overflow to inf; the caller drops such draws.
+    with np.errstate(over="ignore"):
+        A = np.exp(p[0] + p[1] * c)
+        E = np.exp(p[2]) if offset else 0.0
     return np.array([A, p[1], E])
 
 

@@ -1,0 +1,69 @@
+"""``scalinglaws lab run PRESET`` and ``scalinglaws lab report PRESET``."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import sys
+
+__all__ = ["register"]
+
+
+def _presets():
+    from scalinglaws.lab.presets import PRESETS
+
+    return sorted(PRESETS)
+
+
+def _run(args) -> int:
+    from scalinglaws.lab.presets import get_preset
+    from scalinglaws.lab.sweep import results_path, run_sweep
+
+    preset = get_preset(args.preset)
+    path = pathlib.Path(args.out) if args.out else results_path(preset.name)
+    executor_kwargs = {"cluster": "local"} if args.backend == "submitit-local" else {}
+    backend = "submitit" if args.backend.startswith("submitit") else "local"
+    records = run_sweep(preset, path, workers=args.workers, backend=backend, device=args.device,
+                        executor_kwargs=executor_kwargs, limit=args.limit)
+    print(json.dumps({"preset": preset.name, "results": str(path), "finished_runs": len(records),
+                      "total_runs": len(preset.runs)}))
+    return 0
+
+
+def _report(args) -> int:
+    from scalinglaws.lab.presets import get_preset
+    from scalinglaws.lab.report import report
+    from scalinglaws.lab.sweep import load_results, results_path
+
+    preset = get_preset(args.preset)
+    path = pathlib.Path(args.results) if args.results else results_path(preset.name)
+    keys = {s.key for s in preset.runs}
+    records = [r for r in load_results(path) if r["key"] in keys]
+    if not records:
+        raise ValueError(f"no finished runs of preset {preset.name!r} in {path}; run 'scalinglaws lab run "
+                         f"{preset.name}' first")
+    out = {"preset": preset.name, "results": str(path), "missing_runs": len(keys) - len(records),
+           **report(records, bootstrap=args.bootstrap)}
+    json.dump(out, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+def register(subparsers) -> None:
+    """Add the ``lab`` sub-command (with ``run`` and ``report``) to a CLI's sub-parsers."""
+    lab = subparsers.add_parser("lab", help="train tiny language models and fit their scaling laws")
+    sub = lab.add_subparsers(dest="lab_command", required=True)
+    run = sub.add_parser("run", help="run (or resume) a preset sweep; results go to data/lab/PRESET.jsonl")
+    run.add_argument("preset", help="smoke, cpu or gpu")
+    run.add_argument("--out", help="results file (JSON Lines); default data/lab/PRESET.jsonl")
+    run.add_argument("--workers", type=int, default=None, help="parallel CPU workers (default: the preset's)")
+    run.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    run.add_argument("--backend", default="local", choices=["local", "submitit", "submitit-local"],
+                     help="local processes, SLURM via submitit, or submitit's local executor")
+    run.add_argument("--limit", type=int, default=None, help="stop after this many new runs")
+    run.set_defaults(func=_run)
+    rep = sub.add_parser("report", help="fit the scaling laws to a preset's results (JSON on stdout)")
+    rep.add_argument("preset", help="smoke, cpu or gpu")
+    rep.add_argument("--results", help="results file (default data/lab/PRESET.jsonl)")
+    rep.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples for the intervals")
+    rep.set_defaults(func=_report)

@@ -1,0 +1,169 @@
+"""A small decoder-only transformer (GPT) for the training lab.
+
+One readable module in the style of nanoGPT (Karpathy): a validated config
+dataclass, then each block as a small ``nn.Module``, then the model. Tensor
+shapes are given in comments: B batch, T time (context), C = d_model,
+H heads, hs = head size.
+
+Design choices, made so that the parameter count is *exactly* the one
+:mod:`scalinglaws.compute` gives (a test checks it against the live model):
+
+* no bias vectors in any linear layer;
+* layer norms without learnable gain or bias (non-parametric, as in OLMo 1),
+  so they add no parameters;
+* learned position embeddings (n_ctx x d_model) and token embeddings tied to
+  the output layer (n_vocab x d_model), so the embedding parameters are
+  ``params_embedding(n_vocab, d_model, n_ctx)``;
+* everything else is the non-embedding count
+  ``params_nonembedding(n_layer, d_model, d_attn, d_ff) = 2 n_layer d_model (2 d_attn + d_ff)``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from scalinglaws import compute
+from scalinglaws._validation import check_scalar
+
+__all__ = ["GPTConfig", "GPT"]
+
+
+@dataclass(frozen=True)
+class GPTConfig:
+    """Shape of the model. ``d_attn`` defaults to ``d_model`` and ``d_ff`` to ``4 * d_model``."""
+
+    n_layer: int = 2
+    d_model: int = 64
+    n_head: int = 2
+    n_ctx: int = 128
+    n_vocab: int = 256  # bytes
+    d_attn: int | None = None
+    d_ff: int | None = None
+
+    def __post_init__(self):
+        for name in ("n_layer", "d_model", "n_head", "n_ctx", "n_vocab"):
+            check_scalar(name, getattr(self, name), low=1, integer=True)
+        d_attn = self.d_model if self.d_attn is None else check_scalar("d_attn", self.d_attn, low=1, integer=True)
+        d_ff = 4 * self.d_model if self.d_ff is None else check_scalar("d_ff", self.d_ff, low=1, integer=True)
+        if d_attn % self.n_head:
+            raise ValueError(f"n_head must divide d_attn ({d_attn}), got n_head={self.n_head}")
+        object.__setattr__(self, "d_attn", int(d_attn))
+        object.__setattr__(self, "d_ff", int(d_ff))
+
+    @property
+    def n_params_nonembedding(self) -> int:
+        """Non-embedding parameters N (Kaplan et al. 2020, Eq. 2.1)."""
+        return compute.params_nonembedding(self.n_layer, self.d_model, self.d_attn, self.d_ff)
+
+    @property
+    def n_params_embedding(self) -> int:
+        """Token plus position embedding parameters (tied unembedding)."""
+        return compute.params_embedding(self.n_vocab, self.d_model, self.n_ctx)
+
+    @property
+    def n_params_total(self) -> int:
+        return self.n_params_nonembedding + self.n_params_embedding
+
+    @property
+    def flops_per_token(self) -> int:
+        """Training FLOPs per token: 3 x (2N + 2 n_layer n_ctx d_attn + 2 d_model n_vocab)."""
+        return compute.flops_per_token_training(self.n_layer, self.d_model, self.n_ctx,
+                                                self.d_attn, self.d_ff, self.n_vocab)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, cfg: GPTConfig):
+        super().__init__()
+        self.n_head = cfg.n_head
+        self.d_attn = cfg.d_attn
+        self.qkv = nn.Linear(cfg.d_model, 3 * cfg.d_attn, bias=False)  # 3 d_model d_attn params
+        self.proj = nn.Linear(cfg.d_attn, cfg.d_model, bias=False)  # d_attn d_model params
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        B, T, C = x.shape
+        q, k, v = self.qkv(x).split(self.d_attn, dim=2)  # 3 x (B, T, d_attn)
+        hs = self.d_attn // self.n_head
+        q = q.view(B, T, self.n_head, hs).transpose(1, 2)  # (B, H, T, hs)
+        k = k.view(B, T, self.n_head, hs).transpose(1, 2)
+        v = v.view(B, T, self.n_head, hs).transpose(1, 2)
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # (B, H, T, hs)
+        y = y.transpose(1, 2).reshape(B, T, self.d_attn)  # (B, T, d_attn)
+        return self.proj(y)  # (B, T, C)
+
+
+class MLP(nn.Module):
+    def __init__(self, cfg: GPTConfig):
+        super().__init__()
+        self.fc = nn.Linear(cfg.d_model, cfg.d_ff, bias=False)
+        self.proj = nn.Linear(cfg.d_ff, cfg.d_model, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.proj(F.gelu(self.fc(x), approximate="tanh"))  # (B, T, d_ff) -> (B, T, C)
+
+
+class Block(nn.Module):
+    """Pre-norm transformer block: x + attn(ln(x)), then x + mlp(ln(x))."""
+
+    def __init__(self, cfg: GPTConfig):
+        super().__init__()
+        self.attn = CausalSelfAttention(cfg)
+        self.mlp = MLP(cfg)
+        self.d_model = cfg.d_model
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x + self.attn(F.layer_norm(x, (self.d_model,)))  # non-parametric layer norm
+        x = x + self.mlp(F.layer_norm(x, (self.d_model,)))
+        return x
+
+
+class GPT(nn.Module):
+    """Decoder-only transformer over a byte vocabulary; ``forward`` returns (logits, loss)."""
+
+    def __init__(self, cfg: GPTConfig):
+        super().__init__()
+        if not isinstance(cfg, GPTConfig):
+            raise ValueError(f"cfg must be a GPTConfig, got {type(cfg).__name__}")
+        self.cfg = cfg
+        self.wte = nn.Embedding(cfg.n_vocab, cfg.d_model)  # tied with the output layer
+        self.wpe = nn.Embedding(cfg.n_ctx, cfg.d_model)
+        self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layer))
+        self.apply(self._init_weights)
+        # GPT-2: scale the residual projections by 1/sqrt(2 n_layer)
+        for name, p in self.named_parameters():
+            if name.endswith("proj.weight"):
+                nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * cfg.n_layer))
+
+    @staticmethod
+    def _init_weights(module: nn.Module) -> None:
+        if isinstance(module, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+
+    def n_params(self, embedding: bool = True) -> int:
+        """Parameters of the live model (optionally without the embeddings)."""
+        n = sum(p.numel() for p in self.parameters())
+        if not embedding:
+            n -= self.wte.weight.numel() + self.wpe.weight.numel()
+        return n
+
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None):
+        B, T = idx.shape  # (B, T) byte ids
+        if T > self.cfg.n_ctx:
+            raise ValueError(f"sequence length {T} exceeds n_ctx={self.cfg.n_ctx}")
+        pos = torch.arange(T, device=idx.device)
+        x = self.wte(idx) + self.wpe(pos)  # (B, T, C)
+        for block in self.blocks:
+            x = block(x)
+        x = F.layer_norm(x, (self.cfg.d_model,))
+        logits = x @ self.wte.weight.t()  # (B, T, n_vocab), tied weights
+        loss = None
+        if targets is not None:
+            loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))  # nats/token
+        return logits, loss

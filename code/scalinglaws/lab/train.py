@@ -1,0 +1,239 @@
+"""Train one lab model: AdamW, warmup then cosine (or WSD) decay, periodic validation.
+
+The loop is flat and visible (nanoGPT style). Everything that decides the
+numbers is in two frozen dataclasses, :class:`~scalinglaws.lab.model.GPTConfig`
+and :class:`TrainConfig`, so a run is fully described by them plus the seed:
+on a CPU with a fixed thread count the same configs give the same losses
+bit for bit.
+
+FLOPs accounting: C = (training FLOPs per token) x (tokens seen), with the
+per-token count from :func:`scalinglaws.compute.flops_per_token_training`
+(6N plus attention and output-layer terms).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass
+
+import torch
+
+from scalinglaws._validation import check_in, check_scalar
+from scalinglaws.lab import data as labdata
+from scalinglaws.lab.model import GPT, GPTConfig
+
+__all__ = ["TrainConfig", "pick_device", "configure_threads", "lr_at", "train", "evaluate"]
+
+SCHEDULES = ("cosine", "wsd", "constant")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation settings. ``tokens`` is the training budget D (bytes seen)."""
+
+    tokens: int = 200_000
+    batch_size: int = 32  # sequences per step; tokens per step = batch_size * n_ctx
+    lr: float = 3e-3  # peak learning rate
+    warmup_frac: float = 0.05
+    schedule: str = "cosine"  # cosine to min_lr_frac * lr; "wsd": constant then linear decay over decay_frac
+    decay_frac: float = 0.2  # WSD only: fraction of steps spent decaying
+    min_lr_frac: float = 0.1
+    weight_decay: float = 0.1
+    beta1: float = 0.9
+    beta2: float = 0.95
+    grad_clip: float = 1.0
+    n_evals: int = 8  # validation points along the run (the last one at the end)
+    eval_tokens: int = 65_536  # validation targets per evaluation
+    seed: int = 0
+    data_limit: int | None = None  # train on only the first data_limit bytes (finite data)
+    corpus: str | None = None  # path of a text file; None = the default Shakespeare corpus
+    noise_scale: bool = False  # measure the gradient noise scale at each evaluation
+
+    def __post_init__(self):
+        check_scalar("tokens", self.tokens, low=1, integer=True)
+        check_scalar("batch_size", self.batch_size, low=1, integer=True)
+        check_scalar("lr", self.lr, low=0, low_inclusive=False)
+        check_scalar("warmup_frac", self.warmup_frac, low=0, high=1)
+        check_in("schedule", self.schedule, set(SCHEDULES))
+        check_scalar("decay_frac", self.decay_frac, low=0, high=1)
+        check_scalar("min_lr_frac", self.min_lr_frac, low=0, high=1)
+        check_scalar("weight_decay", self.weight_decay, low=0)
+        check_scalar("beta1", self.beta1, low=0, high=1, high_inclusive=False)
+        check_scalar("beta2", self.beta2, low=0, high=1, high_inclusive=False)
+        check_scalar("grad_clip", self.grad_clip, low=0)
+        check_scalar("n_evals", self.n_evals, low=1, integer=True)
+        check_scalar("eval_tokens", self.eval_tokens, low=1, integer=True)
+        check_scalar("seed", self.seed, low=0, integer=True)
+        if self.data_limit is not None:
+            check_scalar("data_limit", self.data_limit, low=2, integer=True)
+
+    def steps(self, n_ctx: int) -> int:
+        """Optimiser steps: ceil(tokens / (batch_size n_ctx))."""
+        return max(1, -(-self.tokens // (self.batch_size * n_ctx)))
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def pick_device(device: str = "auto") -> torch.device:
+    """``"auto"``: CUDA if available, then Apple MPS, else CPU."""
+    check_in("device", device, {"auto", "cpu", "cuda", "mps"})
+    if device == "auto":
+        if torch.cuda.is_available():
+            device = "cuda"
+        elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            device = "mps"
+        else:
+            device = "cpu"
+    return torch.device(device)
+
+
+def configure_threads(threads: int | None = None) -> int:
+    """Set torch's intra-op threads (default: all cores this process may use). Returns the count."""
+    if threads is None:
+        try:
+            threads = len(os.sched_getaffinity(0))
+        except AttributeError:  # macOS
+            threads = os.cpu_count() or 1
+    threads = check_scalar("threads", threads, low=1, integer=True)
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    return threads
+
+
+def lr_at(step: int, n_steps: int, cfg: TrainConfig) -> float:
+    """Learning rate at ``step`` (0-based): linear warmup, then cosine / WSD / constant."""
+    warmup = int(cfg.warmup_frac * n_steps)
+    if step < warmup:
+        return cfg.lr * (step + 1) / warmup
+    if cfg.schedule == "constant":
+        return cfg.lr
+    floor = cfg.min_lr_frac * cfg.lr
+    if cfg.schedule == "cosine":
+        progress = (step - warmup) / max(1, n_steps - warmup)
+        return floor + 0.5 * (cfg.lr - floor) * (1 + math.cos(math.pi * progress))
+    decay_start = n_steps - int(cfg.decay_frac * n_steps)  # WSD
+    if step < decay_start:
+        return cfg.lr
+    return cfg.lr + (floor - cfg.lr) * (step - decay_start + 1) / max(1, n_steps - decay_start)
+
+
+@torch.no_grad()
+def evaluate(model: GPT, tokens: torch.Tensor, n_tokens: int, device: torch.device) -> float:
+    """Mean next-byte cross-entropy (nats/byte) over fixed validation windows."""
+    model.eval()
+    total, count = 0.0, 0
+    for x, y in labdata.validation_batches(tokens, model.cfg.n_ctx, n_tokens):
+        _, loss = model(x.to(device), y.to(device))
+        total += loss.item() * y.numel()
+        count += y.numel()
+    model.train()
+    return total / count
+
+
+def _grad_sqnorm(model: GPT) -> float:
+    return float(sum((p.grad.double() ** 2).sum() for p in model.parameters() if p.grad is not None))
+
+
+def _noise_scale(model: GPT, split, cfg: TrainConfig, gen: torch.Generator, device) -> dict:
+    """Two-batch estimate of |G|^2 and tr(Sigma) (McCandlish et al. 2018, App. A) at the current weights."""
+    from scalinglaws.batch_size import two_batch_estimates
+
+    b_small = max(1, cfg.batch_size // 4)
+    b_big = cfg.batch_size * 2
+    sq = {}
+    for b in (b_small, b_big):
+        x, y = labdata.sample_batch(split.train, b, model.cfg.n_ctx, gen, cfg.data_limit)
+        model.zero_grad(set_to_none=True)
+        _, loss = model(x.to(device), y.to(device))
+        loss.backward()
+        sq[b] = _grad_sqnorm(model)
+    model.zero_grad(set_to_none=True)
+    est = two_batch_estimates(sq[b_small], sq[b_big], b_small, b_big)
+    return {k: float(v) for k, v in est._asdict().items()}
+
+
+def train(model_cfg: GPTConfig, cfg: TrainConfig, *, device: str = "auto", threads: int | None = None,
+          progress: bool | None = None) -> dict:
+    """Train one model; return a JSON-able dict of results.
+
+    Keys: ``final_val_loss`` (nats/byte), ``curve`` (list of evaluation
+    points: step, tokens, flops, lr, train_loss, val_loss), ``flops`` (total
+    training FLOPs), ``tokens``, ``steps``, ``n_params_nonembedding``,
+    ``n_params_embedding``, ``flops_per_token``, plus ``timing`` (wall time,
+    tokens/s, device, threads) kept apart because it varies run to run.
+    ``progress=None`` shows a tqdm bar only on an interactive terminal.
+    """
+    if not isinstance(model_cfg, GPTConfig):
+        raise ValueError(f"model_cfg must be a GPTConfig, got {type(model_cfg).__name__}")
+    if not isinstance(cfg, TrainConfig):
+        raise ValueError(f"cfg must be a TrainConfig, got {type(cfg).__name__}")
+    dev = pick_device(device)
+    n_threads = configure_threads(threads) if dev.type == "cpu" else torch.get_num_threads()
+    split = labdata.get_split(cfg.corpus)
+
+    torch.manual_seed(cfg.seed)
+    model = GPT(model_cfg).to(dev)
+    gen = torch.Generator().manual_seed(cfg.seed + 1)  # data order, independent of the init
+    noise_gen = torch.Generator().manual_seed(cfg.seed + 2)
+    decay = [p for p in model.parameters() if p.dim() >= 2]  # all weights are matrices
+    opt_kwargs = dict(lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), weight_decay=cfg.weight_decay)
+    if dev.type in ("cpu", "cuda"):
+        opt_kwargs["fused"] = True
+    opt = torch.optim.AdamW([{"params": decay}], **opt_kwargs)
+
+    n_steps = cfg.steps(model_cfg.n_ctx)
+    tokens_per_step = cfg.batch_size * model_cfg.n_ctx
+    fpt = model_cfg.flops_per_token
+    eval_at = sorted({max(0, round(n_steps * (i + 1) / cfg.n_evals) - 1) for i in range(cfg.n_evals)})
+    curve = []
+    if progress is None:
+        progress = sys.stderr.isatty()
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=n_steps, disable=not progress, desc=f"N={model_cfg.n_params_nonembedding:,}", leave=False)
+    t0 = time.perf_counter()
+    running, n_running = 0.0, 0
+    for step in range(n_steps):
+        lr = lr_at(step, n_steps, cfg)
+        for group in opt.param_groups:
+            group["lr"] = lr
+        x, y = labdata.sample_batch(split.train, cfg.batch_size, model_cfg.n_ctx, gen, cfg.data_limit)
+        _, loss = model(x.to(dev), y.to(dev))  # loss: mean nats/byte over (B, T)
+        loss.backward()
+        if cfg.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        running += loss.item()
+        n_running += 1
+        bar.update(1)
+        if step in eval_at:
+            val = evaluate(model, split.val, cfg.eval_tokens, dev)
+            point = {"step": step + 1, "tokens": (step + 1) * tokens_per_step,
+                     "flops": float(fpt) * (step + 1) * tokens_per_step, "lr": lr,
+                     "train_loss": running / n_running, "val_loss": val}
+            if cfg.noise_scale:
+                point["noise"] = _noise_scale(model, split, cfg, noise_gen, dev)
+            curve.append(point)
+            running, n_running = 0.0, 0
+            bar.set_postfix(val=f"{val:.3f}")
+    bar.close()
+    wall = time.perf_counter() - t0
+    tokens = n_steps * tokens_per_step
+    if not math.isfinite(curve[-1]["val_loss"]):
+        raise ValueError(f"training diverged (val loss {curve[-1]['val_loss']}); lower lr={cfg.lr}")
+    return {
+        "final_val_loss": curve[-1]["val_loss"],
+        "curve": curve,
+        "flops": float(fpt) * tokens,
+        "tokens": tokens,
+        "steps": n_steps,
+        "n_params_nonembedding": model_cfg.n_params_nonembedding,
+        "n_params_embedding": model_cfg.n_params_embedding,
+        "flops_per_token": fpt,
+        "timing": {"wall_s": wall, "tokens_per_s": tokens / wall, "device": str(dev), "threads": n_threads},
+    }
