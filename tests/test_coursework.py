@@ -2,7 +2,7 @@
 
 The reference solutions earn full marks, a blank submission earns zero, a
 few wrong answers lose exactly their points, and no solution text reaches the
-students (notebooks or book). Runtime: about two minutes (otter executes each
+students (notebooks or book). Runtime: about three minutes (otter executes each
 notebook; the student book build executes one chapter).
 """
 
@@ -23,7 +23,8 @@ import build  # noqa: E402
 pytest.importorskip("otter")
 
 #: Point totals of each problem set (hidden tests carry every point; public tests are worth 0).
-TOTALS = {"ps_chinchilla": 10, "ps_kaplan": 10, "ps_oracle": 8, "ps_power_laws": 10}
+TOTALS = {"ps_chinchilla": 10, "ps_critical_batch_size": 10, "ps_early_stopping": 10, "ps_kaplan": 10,
+          "ps_oracle": 8, "ps_overtraining": 10, "ps_power_laws": 10, "ps_reconciling": 10}
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +73,15 @@ def test_a_few_wrong_answers_lose_exactly_their_points(assigned, tmp_path):
     assert r["scores"] == {"q1": 0, "q2": 3, "q3": 3, "q4": 0}
     assert r["total"] == TOTALS["ps_power_laws"] - 4
 
+
+def test_counting_repeats_instead_of_epochs_loses_q3(assigned, tmp_path):
+    m = assigned["ps_early_stopping"]
+    wrong = tmp_path / "ps_early_stopping.ipynb"
+    # the classic slip: report the repeated epochs R_D, not the epoch count 1 + R_D
+    _edit_cell(m["solution"], wrong, "epochs_q3 = 1 + MU.R_D_star", "epochs_q3 = MU.R_D_star")
+    r = build.grade(m["autograder"], wrong)
+    assert r["scores"] == {"q1": 3, "q2": 3, "q3": 0, "q4": 2}
+    assert r["total"] == TOTALS["ps_early_stopping"] - 2
 
 def _solution_lines(source: Path) -> list[str]:
     """Answer lines of a problem set: lines marked # SOLUTION and lines inside solution blocks."""
