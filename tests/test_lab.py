@@ -270,5 +270,6 @@ def test_noise_scale_measurement_records_two_batch_estimates():
                 device="cpu", threads=1, progress=False)
     for point in out["curve"]:
         noise = point["noise"]
-        assert set(noise) == {"grad_sqnorm", "trace_sigma"}
-        assert all(math.isfinite(v) for v in noise.values())
+        assert set(noise) == {"grad_sqnorm", "trace_sigma", "b_simple", "b_small", "b_big", "pairs"}
+        assert (noise["b_small"], noise["b_big"], noise["pairs"]) == (1, 16, 4)
+        assert all(math.isfinite(v) for v in noise.values() if v is not None)

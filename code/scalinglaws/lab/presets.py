@@ -1,37 +1,50 @@
 """The lab's declarative presets: ``smoke``, ``cpu`` and ``gpu``.
 
-Each preset lists its runs explicitly, grouped by experiment:
+Each preset lists its runs explicitly, grouped by experiment (the
+``experiment`` field of every run and record):
 
 * ``L_N``: loss against non-embedding parameters N at a fixed, ample token
-  budget (Kaplan et al. 2020's L(N)).
+  budget (Kaplan et al. 2020's L(N)); their validation curves also feed the
+  learning-curve fit L(N, S).
 * ``isoflop``: for each compute budget C, several model sizes trained on
   D = C / (training FLOPs per token) tokens (Hoffmann et al. 2022, Approach 2;
-  the same runs feed Approach 3).
+  the same runs feed Approach 3, the counting comparison and overtraining),
+  all at one learning rate.
+* ``isoflop_lr``: the same (budget, size) grid at other learning rates, so
+  that each size can be given its best rate (Porian et al. 2024's tuning).
+* ``batch``: one model trained at several batch sizes with a constant
+  learning rate, the gradient noise scale measured along the way
+  (McCandlish et al. 2018; Kaplan et al. 2020, Section 5.1).
+* ``finite_data``: models trained on the first U bytes of the training text
+  only, repeated for many epochs, next to a run on fresh text (Kaplan et al.
+  2020, Section 4; Muennighoff et al. 2023).
 
 Model shapes come from one ladder of (n_layer, d_model) pairs; heads have
-size 16 (smoke, cpu) or 64 (gpu). The learning rate is the same for every size
-(3e-3, chosen on two sizes; see the chapter for what per-size tuning changes).
+size 32 (smoke, cpu; one head below d_model 64) or 64 (gpu).
 """
 
 from __future__ import annotations
+
+import math
 
 from scalinglaws._validation import check_in
 from scalinglaws.lab.model import GPTConfig
 from scalinglaws.lab.sweep import Preset, RunSpec
 from scalinglaws.lab.train import TrainConfig
 
-__all__ = ["PRESETS", "get_preset", "ladder_config", "isoflop_runs", "l_n_runs"]
+__all__ = ["PRESETS", "get_preset", "ladder_config", "isoflop_runs", "l_n_runs", "batch_runs", "finite_data_runs",
+           "CPU_BUDGETS", "CPU_LR", "CPU_LR_GRID"]
 
 # (n_layer, d_model): N = 12 n_layer d_model^2 grows by about 2x per rung
 LADDER = ((1, 4), (1, 8), (1, 16), (1, 24), (2, 24), (2, 32), (2, 48), (3, 64), (3, 80), (4, 96), (4, 128),
           (6, 192), (8, 256), (12, 384))
 
 
-def ladder_config(n_layer: int, d_model: int, n_ctx: int, head_size: int = 16) -> GPTConfig:
+def ladder_config(n_layer: int, d_model: int, n_ctx: int, head_size: int = 32) -> GPTConfig:
     return GPTConfig(n_layer=n_layer, d_model=d_model, n_head=max(1, d_model // head_size), n_ctx=n_ctx)
 
 
-def l_n_runs(shapes, tokens: int, n_ctx: int, batch_size: int, lr: float, head_size: int = 16,
+def l_n_runs(shapes, tokens: int, n_ctx: int, batch_size: int, lr: float, head_size: int = 32,
              n_evals: int = 8, eval_tokens: int = 65_536) -> list[RunSpec]:
     return [RunSpec("L_N", ladder_config(L, d, n_ctx, head_size),
                     TrainConfig(tokens=tokens, batch_size=batch_size, lr=lr, n_evals=n_evals,
@@ -39,42 +52,109 @@ def l_n_runs(shapes, tokens: int, n_ctx: int, batch_size: int, lr: float, head_s
             for L, d in shapes]
 
 
-def isoflop_runs(budgets: dict, n_ctx: int, batch_size: int, lr: float, head_size: int = 16,
-                 n_evals: int = 4, eval_tokens: int = 65_536) -> list[RunSpec]:
-    """``budgets``: {C in FLOPs: [(n_layer, d_model), ...]}; D = C / flops_per_token, rounded to whole steps."""
+def isoflop_runs(budgets: dict, n_ctx: int, batch_size: int, lr: float, head_size: int = 32,
+                 n_evals: int = 4, eval_tokens: int = 65_536, experiment: str = "isoflop") -> list[RunSpec]:
+    """``budgets``: {C in FLOPs: [(n_layer, d_model), ...]}; D = C / flops_per_token, rounded to whole steps.
+
+    ``experiment="isoflop_lr"`` marks runs at a learning rate other than the
+    preset's default (they carry an ``lr`` tag).
+    """
     runs = []
     for C, shapes in budgets.items():
         for L, d in shapes:
             cfg = ladder_config(L, d, n_ctx, head_size)
             step_tokens = batch_size * n_ctx
             steps = max(1, round(C / cfg.flops_per_token / step_tokens))
-            runs.append(RunSpec("isoflop", cfg,
+            tags = {"budget": float(C), "shape": f"{L}x{d}"}
+            if experiment != "isoflop":
+                tags["lr"] = lr
+            runs.append(RunSpec(experiment, cfg,
                                 TrainConfig(tokens=steps * step_tokens, batch_size=batch_size, lr=lr,
-                                            n_evals=n_evals, eval_tokens=eval_tokens),
-                                {"budget": float(C), "shape": f"{L}x{d}"}))
+                                            n_evals=n_evals, eval_tokens=eval_tokens), tags))
+    return runs
+
+
+def batch_runs(shape, tokens_by_batch: dict, n_ctx: int, lr: float, base_batch: int, head_size: int = 32,
+               n_evals: int = 24, eval_tokens: int = 32_768) -> list[RunSpec]:
+    """One model at several batch sizes (sequences per step), constant learning rate after warm-up.
+
+    A constant rate makes "steps to reach a loss" a property of the batch size
+    rather than of where a decay schedule ends. The rate follows Adam's
+    square-root rule, ``lr * sqrt(B / base_batch)`` (Malladi et al. 2022), a
+    cheap stand-in for tuning it at every batch size. The gradient noise scale
+    is measured at every evaluation.
+    """
+    L, d = shape
+    cfg = ladder_config(L, d, n_ctx, head_size)
+    return [RunSpec("batch", cfg,
+                    TrainConfig(tokens=tokens, batch_size=B, lr=lr * math.sqrt(B / base_batch), schedule="constant",
+                                n_evals=n_evals, eval_tokens=eval_tokens, noise_scale=True),
+                    {"shape": f"{L}x{d}", "batch": B})
+            for B, tokens in tokens_by_batch.items()]
+
+
+def finite_data_runs(shapes, unique_bytes, tokens: int, n_ctx: int, batch_size: int, lr: float,
+                     head_size: int = 32, n_evals: int = 16, eval_tokens: int = 32_768) -> list[RunSpec]:
+    """Each shape trained on ``tokens`` bytes drawn from the first U bytes of the training text.
+
+    ``unique_bytes`` lists the U values; ``None`` means the whole training
+    split (fresh text, well under one epoch): the reference L(N, D = inf).
+    """
+    runs = []
+    for L, d in shapes:
+        cfg = ladder_config(L, d, n_ctx, head_size)
+        for U in unique_bytes:
+            runs.append(RunSpec("finite_data", cfg,
+                                TrainConfig(tokens=tokens, batch_size=batch_size, lr=lr, n_evals=n_evals,
+                                            eval_tokens=eval_tokens, data_limit=U),
+                                {"shape": f"{L}x{d}", "unique_bytes": 0 if U is None else U}))
     return runs
 
 
 def _smoke() -> Preset:
     runs = l_n_runs([(1, 8), (1, 16), (2, 16), (2, 24)], tokens=131_072, n_ctx=64, batch_size=8, lr=3e-3,
                     n_evals=4, eval_tokens=16_384)
-    runs += isoflop_runs({3e9: [(1, 4), (1, 8), (1, 16), (2, 16)], 1e10: [(1, 8), (1, 16), (2, 16), (2, 24)]},
-                         n_ctx=64, batch_size=8, lr=1e-2, n_evals=2, eval_tokens=16_384)
-    return Preset("smoke", tuple(runs), "Tiny models on about 1e5 bytes each: the whole pipeline in well under "
-                  "two minutes (tests and the live book build).", workers=2, expected_minutes=0.5)
+    budgets = {3e9: [(1, 4), (1, 8), (1, 16), (2, 16)], 1e10: [(1, 8), (1, 16), (2, 16), (2, 24)]}
+    runs += isoflop_runs(budgets, n_ctx=64, batch_size=8, lr=1e-2, n_evals=2, eval_tokens=16_384)
+    runs += isoflop_runs({3e9: budgets[3e9]}, n_ctx=64, batch_size=8, lr=3e-2, n_evals=2, eval_tokens=16_384,
+                         experiment="isoflop_lr")
+    runs += batch_runs((1, 16), {2: 32_768, 8: 65_536, 32: 131_072}, n_ctx=64, lr=3e-3, base_batch=8,
+                       n_evals=6, eval_tokens=8_192)
+    runs += finite_data_runs([(1, 16)], [None, 4_096], tokens=65_536, n_ctx=64, batch_size=8, lr=3e-3,
+                             n_evals=4, eval_tokens=8_192)
+    return Preset("smoke", tuple(runs), "Tiny models on about 1e5 bytes each, every experiment once: the whole "
+                  "pipeline in well under two minutes (tests and the live book build).", workers=2,
+                  expected_minutes=0.5)
+
+
+# the cpu preset's IsoFLOP grid, shared by the untuned and the learning-rate-tuned runs.
+# Small models win at these budgets (hundreds of tokens per parameter), so each budget's
+# sizes reach two rungs below the first guess, to bracket the minimum on both sides.
+_CPU_LADDER = [(1, 4), (1, 8), (1, 16), (1, 24), (2, 24), (2, 32), (2, 48), (3, 64), (3, 80)]
+CPU_BUDGETS = {3e10: _CPU_LADDER[0:6], 1e11: _CPU_LADDER[1:7], 3e11: _CPU_LADDER[1:8], 1e12: _CPU_LADDER[2:9]}
+CPU_LR = 3e-3  # one rate for all sizes, chosen on two mid-sized models
+CPU_LR_GRID = (1e-3, 3e-3, 1e-2, 3e-2)  # for tuning: 3e-2 only below d_model 48, 1e-3 only from 48 up
 
 
 def _cpu() -> Preset:
     runs = l_n_runs([(1, 16), (1, 24), (2, 24), (2, 32), (2, 48), (3, 64)], tokens=4_194_304, n_ctx=128,
-                    batch_size=16, lr=3e-3)
-    # Small models win at these budgets (hundreds of tokens per parameter), so each budget's
-    # sizes reach two rungs below the first guess, to bracket the minimum on both sides.
-    ladder = [(1, 4), (1, 8), (1, 16), (1, 24), (2, 24), (2, 32), (2, 48), (3, 64), (3, 80)]
-    budgets = {3e10: ladder[0:6], 1e11: ladder[1:7], 3e11: ladder[1:8], 1e12: ladder[2:9]}
-    runs += isoflop_runs(budgets, n_ctx=128, batch_size=16, lr=3e-3, n_evals=2)
-    return Preset("cpu", tuple(runs), "The book's figures: L(N) over 1.7 decades of N and IsoFLOP profiles at "
-                  "four budgets (3e10 to 1e12 FLOPs), two pinned 1-thread workers.", workers=2,
-                  expected_minutes=20.0)
+                    batch_size=16, lr=CPU_LR, n_evals=16)
+    runs += isoflop_runs(CPU_BUDGETS, n_ctx=128, batch_size=16, lr=CPU_LR, n_evals=2)
+    for lr in CPU_LR_GRID:
+        if lr == CPU_LR:
+            continue
+        # a three-point grid per size: small models want large rates, and 3e-2 destabilises
+        # the deeper ones while 1e-3 is far too slow for the small ones (a probe at 1e11 FLOPs)
+        keep = (lambda d: d < 48) if lr > CPU_LR else (lambda d: d >= 48)
+        grid = {C: [s for s in shapes if keep(s[1])] for C, shapes in CPU_BUDGETS.items()}
+        runs += isoflop_runs(grid, n_ctx=128, batch_size=16, lr=lr, n_evals=2, experiment="isoflop_lr")
+    runs += batch_runs((2, 32), {4: 1_048_576, 8: 1_048_576, 16: 1_572_864, 32: 2_097_152, 64: 3_145_728,
+                                 128: 4_194_304}, n_ctx=128, lr=CPU_LR, base_batch=16)
+    runs += finite_data_runs([(1, 24), (2, 32), (2, 48)], [None, 262_144, 65_536, 16_384, 4_096],
+                             tokens=1_048_576, n_ctx=128, batch_size=16, lr=CPU_LR)
+    return Preset("cpu", tuple(runs), "The book's figures: L(N) over 1.7 decades of N, IsoFLOP profiles at four "
+                  "budgets (3e10 to 1e12 FLOPs) with and without per-size learning rates, a batch-size sweep "
+                  "and finite-data runs; two pinned 1-thread workers.", workers=2, expected_minutes=20.0)
 
 
 def _gpu() -> Preset:

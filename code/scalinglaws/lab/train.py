@@ -138,22 +138,33 @@ def _grad_sqnorm(model: GPT) -> float:
     return float(sum((p.grad.double() ** 2).sum() for p in model.parameters() if p.grad is not None))
 
 
-def _noise_scale(model: GPT, split, cfg: TrainConfig, gen: torch.Generator, device) -> dict:
-    """Two-batch estimate of |G|^2 and tr(Sigma) (McCandlish et al. 2018, App. A) at the current weights."""
+def _noise_scale(model: GPT, split, cfg: TrainConfig, gen: torch.Generator, device, pairs: int = 4) -> dict:
+    """Two-batch estimate of |G|^2, tr(Sigma) and B_simple (McCandlish et al. 2018, App. A) at the current weights.
+
+    Batches of ``batch_size // 8`` and ``2 batch_size`` sequences; the two unbiased
+    estimates are averaged over ``pairs`` independent pairs *before* taking
+    their ratio (a ratio of noisy means, not a mean of noisy ratios, as
+    McCandlish et al. advise). Units: sequences of ``n_ctx`` tokens.
+    """
     from scalinglaws.batch_size import two_batch_estimates
 
-    b_small = max(1, cfg.batch_size // 4)
+    b_small = max(1, cfg.batch_size // 8)
     b_big = cfg.batch_size * 2
-    sq = {}
-    for b in (b_small, b_big):
-        x, y = labdata.sample_batch(split.train, b, model.cfg.n_ctx, gen, cfg.data_limit)
-        model.zero_grad(set_to_none=True)
-        _, loss = model(x.to(device), y.to(device))
-        loss.backward()
-        sq[b] = _grad_sqnorm(model)
+    g2, tr = 0.0, 0.0
+    for _ in range(pairs):
+        sq = {}
+        for b in (b_small, b_big):
+            x, y = labdata.sample_batch(split.train, b, model.cfg.n_ctx, gen, cfg.data_limit)
+            model.zero_grad(set_to_none=True)
+            _, loss = model(x.to(device), y.to(device))
+            loss.backward()
+            sq[b] = _grad_sqnorm(model)
+        est = two_batch_estimates(sq[b_small], sq[b_big], b_small, b_big)
+        g2 += float(est.grad_sqnorm) / pairs
+        tr += float(est.trace_sigma) / pairs
     model.zero_grad(set_to_none=True)
-    est = two_batch_estimates(sq[b_small], sq[b_big], b_small, b_big)
-    return {k: float(v) for k, v in est._asdict().items()}
+    return {"grad_sqnorm": g2, "trace_sigma": tr, "b_simple": tr / g2 if g2 > 0 else None,
+            "b_small": b_small, "b_big": b_big, "pairs": pairs}
 
 
 def train(model_cfg: GPTConfig, cfg: TrainConfig, *, device: str = "auto", threads: int | None = None,
