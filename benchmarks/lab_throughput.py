@@ -26,6 +26,7 @@ import torch
 
 from scalinglaws.lab.model import GPT
 from scalinglaws.lab.presets import ladder_config
+from scalinglaws.lab.train import tune_allocator
 
 
 def peak_matmul_flops(n: int = 1024, repeats: int = 5, inner: int = 8) -> float:
@@ -81,6 +82,7 @@ def main() -> None:
     if args.core >= 0 and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {args.core})
     torch.set_num_threads(args.threads)
+    tune_allocator()  # as train() does on a CPU
     shapes = [(1, 16), (2, 32), (2, 48), (3, 64), (3, 80), (4, 96), (4, 128)]
     rows = []
     if not args.json:

@@ -387,7 +387,10 @@ def _bootstrap_parametric(logN, logD, logL, delta, scale, theta, bootstrap, seed
             idx = rng.integers(0, n, size=n)
             res, _ = _fast_fit(logN[idx], logD[idx], logL[idx], delta, scale, 3, extra_starts=[theta])
             a, b, e, al, be = res.x
-            draws[k] = [math.exp(e), math.exp(a), math.exp(b), al, be, be / (al + be), al / (al + be)]
+            # a degenerate resample can run off to huge log A or log B: keep it out of the
+            # intervals (as a NaN row, dropped below) rather than overflow
+            with np.errstate(over="ignore"):
+                draws[k] = [np.exp(e), np.exp(a), np.exp(b), al, be, be / (al + be), al / (al + be)]
         draws = draws[np.all(np.isfinite(draws), axis=1)]
     return draws
 

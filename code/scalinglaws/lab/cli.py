@@ -1,4 +1,4 @@
-"""``scalinglaws lab run PRESET`` and ``scalinglaws lab report PRESET``."""
+"""``scalinglaws lab run PRESET``, ``lab report PRESET`` and ``lab verify PRESET``."""
 
 from __future__ import annotations
 
@@ -49,6 +49,21 @@ def _report(args) -> int:
     return 0
 
 
+def _verify(args) -> int:
+    from scalinglaws.lab.presets import get_preset
+    from scalinglaws.lab.sweep import load_results, results_path, verify_records
+
+    preset = get_preset(args.preset)
+    path = pathlib.Path(args.results) if args.results else results_path(preset.name)
+    keys = {s.key for s in preset.runs}
+    records = [r for r in load_results(path) if r["key"] in keys]
+    checks = verify_records(records, runs=args.runs, seed=args.seed)
+    json.dump({"preset": preset.name, "results": str(path), "checked": checks,
+               "all_identical": all(c["identical"] for c in checks)}, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
 def register(subparsers) -> None:
     """Add the ``lab`` sub-command (with ``run`` and ``report``) to a CLI's sub-parsers."""
     lab = subparsers.add_parser("lab", help="train tiny language models and fit their scaling laws")
@@ -67,3 +82,9 @@ def register(subparsers) -> None:
     rep.add_argument("--results", help="results file (default data/lab/PRESET.jsonl)")
     rep.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples for the intervals")
     rep.set_defaults(func=_report)
+    ver = sub.add_parser("verify", help="retrain a few cached runs and compare their losses bit for bit")
+    ver.add_argument("preset", help="smoke, cpu or gpu")
+    ver.add_argument("--results", help="results file (default data/lab/PRESET.jsonl)")
+    ver.add_argument("--runs", type=int, default=3, help="how many runs to retrain (picked at random)")
+    ver.add_argument("--seed", type=int, default=0, help="seed of the random pick")
+    ver.set_defaults(func=_verify)

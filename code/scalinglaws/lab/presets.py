@@ -33,7 +33,7 @@ from scalinglaws.lab.sweep import Preset, RunSpec
 from scalinglaws.lab.train import TrainConfig
 
 __all__ = ["PRESETS", "get_preset", "ladder_config", "isoflop_runs", "l_n_runs", "batch_runs", "finite_data_runs",
-           "CPU_BUDGETS", "CPU_LR", "CPU_LR_GRID"]
+           "CPU_BUDGETS", "CPU_LR", "CPU_LR_GRID", "TRAIN_BYTES", "MAX_EPOCHS"]
 
 # (n_layer, d_model): N = 12 n_layer d_model^2 grows by about 2x per rung
 LADDER = ((1, 4), (1, 8), (1, 16), (1, 24), (2, 24), (2, 32), (2, 48), (3, 64), (3, 80), (4, 96), (4, 128),
@@ -157,14 +157,40 @@ def _cpu() -> Preset:
                   "and finite-data runs; two pinned 1-thread workers.", workers=2, expected_minutes=20.0)
 
 
+# Training bytes of the default corpus's split (every tenth 32 KiB chunk is validation);
+# a test checks it against scalinglaws.lab.data.
+TRAIN_BYTES = 4_794_570
+MAX_EPOCHS = 4.0  # Muennighoff et al. 2023: up to about four epochs are nearly as good as fresh text
+
+
+def _within_epochs(runs: list[RunSpec]) -> list[RunSpec]:
+    """Drop runs that would cycle the training text more than MAX_EPOCHS times (small models at big budgets)."""
+    return [r for r in runs if r.train.steps(r.model.n_ctx) * r.train.batch_size * r.model.n_ctx
+            <= MAX_EPOCHS * TRAIN_BYTES]
+
+
 def _gpu() -> Preset:
-    runs = l_n_runs([(2, 48), (3, 64), (4, 96), (4, 128), (6, 192), (8, 256)], tokens=100_000_000, n_ctx=256,
-                    batch_size=64, lr=2e-3, head_size=64, eval_tokens=262_144)
-    ladder = [(2, 48), (3, 64), (3, 80), (4, 96), (4, 128), (6, 192), (8, 256), (12, 384)]
-    budgets = {1e14: ladder[0:5], 3e14: ladder[1:6], 1e15: ladder[2:7], 3e15: ladder[3:8]}
-    runs += isoflop_runs(budgets, n_ctx=256, batch_size=64, lr=2e-3, head_size=64, eval_tokens=262_144)
-    return Preset("gpu", tuple(runs), "Larger models for one GPU: L(N) to about 6e6 parameters and IsoFLOP "
-                  "profiles from 1e14 to 3e15 FLOPs.", workers=1, expected_minutes=120.0)
+    # The default corpus (4.8 MB of training text) caps the useful scale: at 4 epochs it holds
+    # about 1.9e7 tokens, enough for compute-optimal models up to a few 1e5 parameters at
+    # these budgets. Pass a larger text file as TrainConfig.corpus to go beyond.
+    runs = l_n_runs([(2, 48), (3, 64), (4, 96), (4, 128), (6, 192)], tokens=16_777_216, n_ctx=256, batch_size=64,
+                    lr=2e-3, head_size=64, eval_tokens=262_144, n_evals=16)
+    ladder = [(1, 16), (1, 24), (2, 32), (2, 48), (3, 64), (3, 80), (4, 96), (4, 128), (6, 192)]
+    budgets = {1e12: ladder[0:6], 3e12: ladder[1:7], 1e13: ladder[2:8], 3e13: ladder[3:9]}
+    runs += _within_epochs(isoflop_runs(budgets, n_ctx=256, batch_size=64, lr=2e-3, head_size=64,
+                                        eval_tokens=262_144))
+    for lr in (6e-4, 6e-3):
+        runs += _within_epochs(isoflop_runs(budgets, n_ctx=256, batch_size=64, lr=lr, head_size=64,
+                                            eval_tokens=262_144, experiment="isoflop_lr"))
+    runs += batch_runs((4, 128), {8: 4_194_304, 16: 4_194_304, 32: 6_291_456, 64: 8_388_608, 128: 12_582_912,
+                                  256: 16_777_216}, n_ctx=256, lr=2e-3, base_batch=64, head_size=64,
+                       eval_tokens=131_072)
+    runs += finite_data_runs([(2, 48), (3, 64), (4, 128)], [None, 1_048_576, 262_144, 65_536, 16_384],
+                             tokens=4_194_304, n_ctx=256, batch_size=64, lr=2e-3, head_size=64,
+                             eval_tokens=131_072)
+    return Preset("gpu", tuple(runs), "Larger models for one GPU: L(N) to about 2.7e6 parameters, IsoFLOP "
+                  "profiles from 1e12 to 3e13 FLOPs with a learning-rate grid, batch-size and finite-data "
+                  "runs; sized to the default corpus (at most four epochs).", workers=1, expected_minutes=60.0)
 
 
 PRESETS = {"smoke": _smoke, "cpu": _cpu, "gpu": _gpu}

@@ -1,9 +1,23 @@
 """Fit the scaling laws to a preset's results: the JSON behind ``scalinglaws lab report``.
 
-Uses the library's fitters: :func:`scalinglaws.powerlaw.fit_power_law` for
-L(N), :func:`scalinglaws.chinchilla.fit_isoflop` (Approach 2) and
-:func:`scalinglaws.chinchilla.fit_parametric` (Approach 3) for the IsoFLOP
-runs. Every exponent comes with a bootstrap percentile interval.
+One function per experiment, each built on the library's own fitters:
+
+* :func:`fit_l_n` -- L(N) (:func:`scalinglaws.powerlaw.fit_power_law`);
+* :func:`fit_isoflop_runs` -- Approach 2 (:func:`scalinglaws.chinchilla.fit_isoflop`) and
+  Approach 3 (:func:`scalinglaws.chinchilla.fit_parametric`), untuned or with
+  each run's best learning rate (:func:`tuned_isoflop_records`);
+* :func:`fit_critical_batch` -- the steps/examples trade-off
+  (:func:`scalinglaws.batch_size.fit_tradeoff`) at several target losses and the
+  measured gradient noise scale;
+* :func:`fit_finite_data` -- the overfitting indicator against N^0.74/D
+  (:func:`scalinglaws.early_stopping.overfitting_ratio`) and repetition;
+* :func:`fit_learning_curves` -- Kaplan's L(N, S) fitted on the early part of
+  the L(N) runs, used to predict their final losses;
+* :func:`counting` -- the same runs with total or non-embedding parameters;
+* :func:`fit_overtraining` -- the compute a smaller model needs to match a
+  compute-optimal one, measured and predicted by the runs' own Approach-3 law.
+
+Every exponent comes with a bootstrap percentile interval.
 """
 
 from __future__ import annotations
@@ -15,11 +29,13 @@ import numpy as np
 from scalinglaws._validation import check_scalar
 from scalinglaws.constants import CHINCHILLA, KAPLAN_TABLE5
 
-__all__ = ["runs_table", "fit_l_n", "fit_isoflop_runs", "report"]
+__all__ = ["runs_table", "fit_l_n", "fit_isoflop_runs", "tuned_isoflop_records", "fit_critical_batch",
+           "steps_to_loss", "fit_finite_data", "fit_learning_curves", "counting", "fit_overtraining", "report",
+           "explore_l_n"]
 
 
 def runs_table(records: list[dict], experiment: str) -> dict:
-    """Columns (NumPy arrays) of one experiment's runs: N, N_total, D, C, L, budget, shape."""
+    """Columns (NumPy arrays) of one experiment's runs: N, N_total, D, C, L, budget, lr, fpt, shape."""
     recs = [r for r in records if r["experiment"] == experiment]
     col = {
         "N": np.array([r["result"]["n_params_nonembedding"] for r in recs], float),
@@ -29,6 +45,8 @@ def runs_table(records: list[dict], experiment: str) -> dict:
         "C": np.array([r["result"]["flops"] for r in recs], float),
         "L": np.array([r["result"]["final_val_loss"] for r in recs], float),
         "budget": np.array([r["tags"].get("budget", np.nan) for r in recs], float),
+        "lr": np.array([r.get("train", {}).get("lr", np.nan) for r in recs], float),
+        "fpt": np.array([r["result"].get("flops_per_token", np.nan) for r in recs], float),
         "shape": [r["tags"].get("shape", "") for r in recs],
     }
     return col
@@ -60,16 +78,37 @@ def fit_l_n(records: list[dict], *, bootstrap: int = 200, seed: int = 0) -> dict
     }
 
 
+def tuned_isoflop_records(records: list[dict]) -> list[dict]:
+    """For each (budget, shape) of the ``isoflop`` runs, the run with the lowest final loss over all rates.
+
+    Candidates are the ``isoflop`` run and its ``isoflop_lr`` siblings (same
+    budget and shape, other learning rates). The chosen records are returned
+    as ``isoflop`` records, so :func:`fit_isoflop_runs` fits them unchanged.
+    """
+    best = {}
+    for r in records:
+        if r["experiment"] not in ("isoflop", "isoflop_lr"):
+            continue
+        group = (r["tags"].get("budget"), r["tags"].get("shape"))
+        if group not in best or r["result"]["final_val_loss"] < best[group]["result"]["final_val_loss"]:
+            best[group] = r
+    return [dict(r, experiment="isoflop") for r in best.values()]
+
+
 def fit_isoflop_runs(records: list[dict], *, bootstrap: int = 200, seed: int = 0,
-                     count: str = "nonembedding") -> dict:
+                     count: str = "nonembedding", tuned: bool = False) -> dict:
     """Approach 2 (IsoFLOP parabolas) and Approach 3 (parametric fit) on the ``isoflop`` runs.
 
     ``count``: ``"nonembedding"`` (Kaplan's N) or ``"total"`` (Chinchilla's N).
+    ``tuned``: use each (budget, size)'s best learning rate
+    (:func:`tuned_isoflop_records`) instead of the preset's single rate.
     """
     from scalinglaws.chinchilla import fit_isoflop, fit_parametric
 
     if count not in ("nonembedding", "total"):
         raise ValueError(f"count must be 'nonembedding' or 'total', got {count!r}")
+    if tuned:
+        records = tuned_isoflop_records(records)
     t = runs_table(records, "isoflop")
     if t["N"].size < 6:
         raise ValueError(f"records: IsoFLOP fits need at least 6 runs, got {t['N'].size}")
@@ -93,7 +132,8 @@ def fit_isoflop_runs(records: list[dict], *, bootstrap: int = 200, seed: int = 0
                          "best_run_N": float(N[m][np.argmin(y)]), "best_run_L": float(y.min())})
     lc, ln_opt = np.log([p_["budget"] for p_ in profiles]), np.log([p_["N_opt"] for p_ in profiles])
     frontier_r2 = float(np.corrcoef(lc, ln_opt)[0, 1] ** 2) if np.all(np.isfinite(ln_opt)) else float("nan")
-    out = {"count": count, "n_runs": int(N.size), "n_budgets": int(np.unique(t["budget"]).size),
+    out = {"count": count, "tuned": bool(tuned), "n_runs": int(N.size), "n_budgets": int(np.unique(t["budget"]).size),
+           "lr": t["lr"].tolist(), "shape": t["shape"], "budget": t["budget"].tolist(), "L": t["L"].tolist(),
            "profiles": profiles, "frontier_r2": frontier_r2,
            "approach2": {"a": approach2.a, "a_ci": _interval(approach2, "a"), "b": approach2.b,
                          "b_ci": _interval(approach2, "b"),
@@ -111,22 +151,347 @@ def fit_isoflop_runs(records: list[dict], *, bootstrap: int = 200, seed: int = 0
     return out
 
 
+def steps_to_loss(curve: list[dict], target: float) -> float | None:
+    """Steps at which a validation curve first reaches ``target`` (interpolated in log steps), else None.
+
+    None also when the first evaluation is already below ``target``: the
+    crossing is then not bracketed by two measurements.
+    """
+    for prev, point in zip(curve, curve[1:]):
+        if point["val_loss"] <= target < prev["val_loss"]:
+            frac = (prev["val_loss"] - target) / (prev["val_loss"] - point["val_loss"])
+            return float(prev["step"] * (point["step"] / prev["step"]) ** frac)  # linear in log steps
+        if prev["val_loss"] <= target:
+            return None
+    return None
+
+
+def fit_critical_batch(records: list[dict], *, n_targets: int = 5, span: float = 0.4, bootstrap: int = 200,
+                       seed: int = 0) -> dict:
+    """The steps-examples trade-off of the ``batch`` runs at ``n_targets`` losses, and the noise scale.
+
+    The common range of losses runs from the highest loss every run crosses
+    after its first evaluation down to the lowest loss every run reaches.
+    Targets are spaced evenly over the lower ``span`` of that range: early in
+    training the step counts are dominated by the warm-up (a fixed fraction
+    of each run, so a different number of steps per batch size) and by a
+    plateau near the byte-unigram loss where the large batches stall, and
+    the trade-off describes neither. At each
+    target, McCandlish et al.'s S = S_min (1 + B_crit/B) is fitted by
+    :func:`scalinglaws.batch_size.fit_tradeoff` (B in sequences, 90%
+    bootstrap interval). Kaplan's B_crit(L) = B*/L^(1/alpha_B) is then fitted
+    across targets (least squares in logs), and the gradient noise scale
+    B_simple measured during the runs is interpolated to each target
+    (a straight line through log B_simple against log L).
+    """
+    from scalinglaws.batch_size import fit_tradeoff
+
+    n_targets = check_scalar("n_targets", n_targets, low=2, integer=True)
+    span = check_scalar("span", span, low=0, high=1, low_inclusive=False)
+    recs = sorted((r for r in records if r["experiment"] == "batch"), key=lambda r: r["train"]["batch_size"])
+    if len({r["train"]["batch_size"] for r in recs}) < 3:
+        raise ValueError(f"records: the batch experiment needs at least 3 batch sizes, got {len(recs)} runs")
+    curves = [r["result"]["curve"] for r in recs]
+    hi = min(c[0]["val_loss"] for c in curves)  # every run starts above this
+    lo = max(min(p["val_loss"] for p in c) for c in curves)  # every run gets below this
+    if not lo < hi:
+        raise ValueError("records: no loss is crossed by every batch-size run; train the large batches longer")
+    pad = 0.02 * (hi - lo)
+    targets = np.linspace(lo + span * (hi - lo), lo + pad, n_targets)
+    n_ctx = recs[0]["model"]["n_ctx"]
+    fits = []
+    for k, target in enumerate(targets):
+        S, B = [], []
+        for r, c in zip(recs, curves):
+            s = steps_to_loss(c, float(target))
+            if s is not None:
+                S.append(s)
+                B.append(r["train"]["batch_size"])
+        S, B = np.array(S), np.array(B, float)
+        entry = {"target": float(target), "batch": B.tolist(), "steps": S.tolist(), "examples": (S * B).tolist()}
+        if np.unique(B).size >= 3:
+            f = fit_tradeoff(S, S * B, n_bootstrap=bootstrap, seed=seed + k)
+            entry.update({"S_min": f.S_min, "E_min": f.E_min, "B_crit": f.B_crit,
+                          "B_crit_ci": None if f.B_crit_interval is None else list(f.B_crit_interval),
+                          "B_crit_tokens": f.B_crit * n_ctx, "rms_log_residual": f.rms_log_residual})
+        fits.append(entry)
+    ok = [f for f in fits if "B_crit" in f]
+    out = {"shape": recs[0]["tags"].get("shape", ""), "n_ctx": n_ctx,
+           "n_params_nonembedding": recs[0]["result"]["n_params_nonembedding"],
+           "batch_sizes": [r["train"]["batch_size"] for r in recs], "lrs": [r["train"]["lr"] for r in recs],
+           "curves": [[(p["step"], p["val_loss"]) for p in c] for c in curves], "targets": fits}
+    if len(ok) >= 2:
+        slope, intercept = np.polyfit(np.log([f["target"] for f in ok]), np.log([f["B_crit"] for f in ok]), 1)
+        out["kaplan_fit"] = {"alpha_B": float(-1.0 / slope) if slope < 0 else None,
+                             "B_star": float(np.exp(intercept)), "slope": float(slope)}
+    # the noise scale measured along every run, pooled
+    pts = [(p["val_loss"], p["noise"]["b_simple"]) for c in curves for p in c
+           if "noise" in p and p["noise"].get("b_simple") is not None and p["noise"]["b_simple"] > 0]
+    out["noise"] = {"val_loss": [v for v, _ in pts], "b_simple": [b for _, b in pts]}
+    if len(pts) >= 3:
+        lv, lb = np.log([v for v, _ in pts]), np.log([b for _, b in pts])
+        slope, intercept = np.polyfit(lv, lb, 1)
+        out["noise"]["slope"] = float(slope)
+        for f in ok:
+            f["B_simple"] = float(np.exp(intercept + slope * math.log(f["target"])))
+            f["B_crit_over_B_simple"] = f["B_crit"] / f["B_simple"]
+    from scalinglaws.constants import KAPLAN_TABLE5
+
+    out["published"] = {"kaplan_alpha_B": KAPLAN_TABLE5.alpha_B, "kaplan_B_star_tokens": KAPLAN_TABLE5.B_star}
+    return out
+
+
+def fit_finite_data(records: list[dict]) -> dict:
+    """Early stopping and repetition on the ``finite_data`` runs.
+
+    For each shape the run on fresh text (``unique_bytes`` 0) gives the
+    reference loss L(N, inf) at the same number of tokens. Each run on U
+    unique bytes gives its early-stopped loss (the lowest validation loss
+    along its curve), its final loss, its epochs (tokens / U), Kaplan's
+    overfitting indicator dL = L_early / L(N, inf) - 1 and his variable
+    x = N^0.74 / U. Kaplan's form dL = (1 + c x)^alpha_D - 1 (Eq. 4.3 with the
+    N and D dependence through x only) is fitted to all shapes at once with
+    ``scipy.optimize.curve_fit``.
+    """
+    from scipy.optimize import curve_fit
+
+    from scalinglaws.constants import KAPLAN_LND
+    from scalinglaws.data_constrained import repetition_value
+    from scalinglaws.early_stopping import overfitting_ratio
+
+    recs = [r for r in records if r["experiment"] == "finite_data"]
+    refs = {r["tags"]["shape"]: r for r in recs if r["tags"]["unique_bytes"] == 0}
+    rows = []
+    for r in recs:
+        U = r["tags"]["unique_bytes"]
+        ref = refs.get(r["tags"]["shape"])
+        if U == 0 or ref is None:
+            continue
+        curve = r["result"]["curve"]
+        i_min = int(np.argmin([p["val_loss"] for p in curve]))
+        L_ref = min(p["val_loss"] for p in ref["result"]["curve"])
+        N = r["result"]["n_params_nonembedding"]
+        epochs = r["result"]["tokens"] / U
+        L_early = curve[i_min]["val_loss"]
+        rows.append({"shape": r["tags"]["shape"], "N": N, "unique_bytes": U, "epochs": epochs,
+                     "L_ref": L_ref, "L_early": L_early, "L_final": curve[-1]["val_loss"],
+                     "turn_up": curve[-1]["val_loss"] - L_early, "best_step": curve[i_min]["step"],
+                     "steps": r["result"]["steps"], "delta_L": L_early / L_ref - 1.0,
+                     "delta_L_final": curve[-1]["val_loss"] / L_ref - 1.0,
+                     "x": float(overfitting_ratio(N, U)),
+                     "muennighoff_value": float(repetition_value(max(1.0, epochs)))})
+    if not rows:
+        raise ValueError("records: the finite-data experiment needs a run on U bytes and a fresh-text reference")
+    x = np.array([r_["x"] for r_ in rows])
+    y = np.array([r_["delta_L"] for r_ in rows])
+
+    def kaplan(x_, c, alpha_d):
+        return (1.0 + c * x_) ** alpha_d - 1.0
+
+    out = {"runs": rows, "n_runs": len(rows), "published": {"kaplan_alpha_D": KAPLAN_LND.alpha_D}}
+    if len(rows) < 3:
+        out["kaplan_fit"] = {"error": f"needs at least 3 runs on finite data, got {len(rows)}"}
+        return out
+    try:
+        # several starts: for small c x the law is nearly linear (only c alpha_D is pinned down)
+        # and a single start can stop on a flat ridge
+        best = None
+        for a0 in (0.1, 0.3, 1.0, 3.0):
+            c0 = float(np.median(np.clip(y, 1e-6, None) / (a0 * x)))
+            try:
+                popt, cov = curve_fit(kaplan, x, y, p0=[c0, a0], bounds=([0, 1e-3], [np.inf, 10]), maxfev=20000)
+            except RuntimeError:
+                continue
+            sse = float(np.sum((y - kaplan(x, *popt)) ** 2))
+            if best is None or sse < best[0]:
+                best = (sse, popt, cov)
+        if best is None:
+            raise RuntimeError("curve_fit did not converge from any start")
+        _, (c, alpha_d), cov = best
+        resid = y - kaplan(x, c, alpha_d)
+        r2 = 1.0 - float(np.sum(resid**2)) / float(np.sum((y - y.mean()) ** 2))
+        sd = np.sqrt(np.diag(cov)) if np.all(np.isfinite(cov)) else [float("nan")] * 2
+        out["kaplan_fit"] = {"c": float(c), "alpha_D": float(alpha_d), "alpha_D_se": float(sd[1]), "r2": r2}
+    except (RuntimeError, ValueError) as exc:
+        out["kaplan_fit"] = {"error": str(exc)}
+    return out
+
+
+def _kaplan_ns(p, logN, logS):
+    # log of (N_c/N)^alpha_N + (S_c/S)^alpha_S, parameters (log N_c, alpha_N, log S_c, alpha_S)
+    return np.logaddexp(p[1] * (p[0] - logN), p[3] * (p[2] - logS))
+
+
+def fit_learning_curves(records: list[dict], *, fit_fraction: float = 0.5) -> dict:
+    """Kaplan's L(N, S) (Eq. 1.6) fitted to the first ``fit_fraction`` of every ``L_N`` curve.
+
+    L(N, S) = (N_c/N)^alpha_N + (S_c/S)^alpha_S, least squares on log L with
+    ``scipy.optimize.least_squares``, on the validation points with
+    S <= fit_fraction x (steps of the run). The fit then predicts each run's
+    final loss; ``relative_error`` is predicted / measured - 1. The same form
+    fitted to every point is returned as ``all_points`` for comparison.
+    """
+    from scipy.optimize import least_squares
+
+    fit_fraction = check_scalar("fit_fraction", fit_fraction, low=0, high=1, low_inclusive=False)
+    recs = sorted((r for r in records if r["experiment"] == "L_N"), key=lambda r: r["result"]["n_params_nonembedding"])
+    pts, finals = [], []
+    for r in recs:
+        n, steps = r["result"]["n_params_nonembedding"], r["result"]["steps"]
+        for p in r["result"]["curve"]:
+            pts.append((n, p["step"], p["val_loss"], p["step"] <= fit_fraction * steps))
+        finals.append((n, steps, r["result"]["final_val_loss"]))
+    pts = np.array(pts, float)
+    early = pts[pts[:, 3] > 0]
+    if early.shape[0] < 6 or np.unique(early[:, 0]).size < 2:
+        raise ValueError("records: L(N, S) needs at least 6 early points from 2 model sizes "
+                         f"(got {early.shape[0]}); add evaluations or runs")
+
+    def fit(rows):
+        logN, logS, logL = np.log(rows[:, 0]), np.log(rows[:, 1]), np.log(rows[:, 2])
+        start = np.array([np.log(rows[:, 0].max()) + 20, 0.08, np.log(rows[:, 1].min()), 0.5])
+        res = least_squares(lambda p: _kaplan_ns(p, logN, logS) - logL, start,
+                            bounds=([-50, 1e-3, -50, 1e-3], [500, 5, 100, 5]))
+        return res.x, float(np.sqrt(np.mean(res.fun**2)))
+
+    p_early, rms_early = fit(early)
+    p_all, rms_all = fit(pts)
+    finals = np.array(finals, float)
+    pred = np.exp(_kaplan_ns(p_early, np.log(finals[:, 0]), np.log(finals[:, 1])))
+    rel = pred / finals[:, 2] - 1.0
+
+    def params(p):
+        return {"N_c": float(np.exp(p[0])), "alpha_N": float(p[1]), "S_c": float(np.exp(p[2])), "alpha_S": float(p[3])}
+
+    from scalinglaws.constants import KAPLAN_LNS
+
+    return {"fit_fraction": fit_fraction, "n_fit_points": int(early.shape[0]), "early": params(p_early),
+            "rms_log_residual": rms_early, "all_points": {**params(p_all), "rms_log_residual": rms_all},
+            "N": finals[:, 0].tolist(), "steps": finals[:, 1].tolist(), "final": finals[:, 2].tolist(),
+            "predicted": pred.tolist(), "relative_error": rel.tolist(),
+            "max_abs_relative_error": float(np.max(np.abs(rel))),
+            "published": {"kaplan_alpha_N": KAPLAN_LNS.alpha_N, "kaplan_alpha_S": KAPLAN_LNS.alpha_S}}
+
+
+def counting(records: list[dict], *, bootstrap: int = 200, seed: int = 0, isoflop_fits: dict | None = None) -> dict:
+    """The same runs analysed with non-embedding (Kaplan) and total (Chinchilla) parameter counts.
+
+    L(N)'s alpha from the ``L_N`` runs and the IsoFLOP exponent a (Approach 3,
+    untuned) under each count; the shift between them is the counting effect
+    of Pearce & Song (2024) and Porian et al. (2024). ``isoflop_fits``
+    ({count: fit_isoflop_runs result}) reuses fits already made.
+    """
+    from scalinglaws.powerlaw import fit_power_law
+
+    out = {}
+    t = runs_table(records, "L_N")
+    if t["N"].size >= 4:
+        for count, N in (("nonembedding", t["N"]), ("total", t["N_total"])):
+            f = fit_power_law(N, t["L"], offset=False, bootstrap=bootstrap, seed=seed)
+            out[f"alpha_{count}"] = f.alpha
+            out[f"alpha_{count}_ci"] = _interval(f, "alpha")
+        order = np.argsort(t["N"])
+        out["N"] = t["N"][order].tolist()
+        out["embedding_share"] = (1.0 - t["N"] / t["N_total"])[order].tolist()
+    for count in ("nonembedding", "total"):
+        iso = (isoflop_fits or {}).get(count) or fit_isoflop_runs(records, bootstrap=bootstrap, seed=seed, count=count)
+        out[f"a_{count}"] = iso["approach3"].get("a")
+        out[f"a_{count}_ci"] = iso["approach3"].get("a_ci")
+        out[f"a2_{count}"] = iso["approach2"]["a"]
+    return out
+
+
+def fit_overtraining(records: list[dict], *, count: str = "total", tuned: bool = False) -> dict:
+    """What it costs a smaller model to match the loss of each IsoFLOP budget's best run.
+
+    For every budget C_ref, the reference is the budget's lowest-loss run
+    (N_ref, L_ref). Every smaller size with runs at several budgets is a
+    candidate: the compute C at which it reaches L_ref is interpolated along
+    its own runs (linearly in log C), giving the overhead C / C_ref, its
+    tokens per parameter, and the inference tokens after which its cheaper
+    forward pass (2 N FLOPs per token) repays the extra training. The
+    runs' own Approach-3 law (``count`` parameters) predicts the same overhead.
+    """
+    from scalinglaws.chinchilla import fit_parametric
+    from scalinglaws.constants import ParametricLoss
+    from scalinglaws.overtraining import iso_loss_tokens
+
+    if count not in ("nonembedding", "total"):
+        raise ValueError(f"count must be 'nonembedding' or 'total', got {count!r}")
+    recs = tuned_isoflop_records(records) if tuned else records
+    t = runs_table(recs, "isoflop")
+    if t["N"].size < 6:
+        raise ValueError(f"records: overtraining needs at least 6 IsoFLOP runs, got {t['N'].size}")
+    N = t["N"] if count == "nonembedding" else t["N_total"]
+    fit = fit_parametric(N, t["D"], t["L"])
+    law = ParametricLoss(fit.E, fit.A, fit.B, fit.alpha, fit.beta, source="this sweep's Approach 3")
+    shapes = sorted(set(t["shape"]), key=lambda s_: N[t["shape"].index(s_)])
+    rows = []
+    for b in np.unique(t["budget"]):
+        m = np.flatnonzero(t["budget"] == b)
+        ref = m[np.argmin(t["L"][m])]
+        for shape in shapes:
+            idx = [i for i, s_ in enumerate(t["shape"]) if s_ == shape]
+            if N[idx[0]] >= N[ref] or len(idx) < 2:
+                continue
+            idx.sort(key=lambda i: t["C"][i])
+            C_s, L_s = t["C"][idx], t["L"][idx]
+            C_match = None
+            for k in range(len(idx) - 1):
+                if L_s[k] > t["L"][ref] >= L_s[k + 1]:
+                    w = (L_s[k] - t["L"][ref]) / (L_s[k] - L_s[k + 1])
+                    C_match = float(np.exp(np.log(C_s[k]) + w * (np.log(C_s[k + 1]) - np.log(C_s[k]))))
+                    break
+            try:
+                D_pred = float(iso_loss_tokens(N[idx[0]], t["L"][ref], law))
+                C_pred = D_pred * t["fpt"][idx[0]]
+            except ValueError:  # the law says this size never reaches L_ref
+                C_pred = None
+            row = {"budget": float(b), "ref_shape": t["shape"][ref], "N_ref": float(N[ref]), "L_ref": float(t["L"][ref]),
+                   "C_ref": float(t["C"][ref]), "shape": shape, "N": float(N[idx[0]]),
+                   "size_ratio": float(N[idx[0]] / N[ref]), "C_match": C_match,
+                   "overhead": None if C_match is None else C_match / float(t["C"][ref]),
+                   "overhead_predicted": None if C_pred is None else float(C_pred / t["C"][ref])}
+            if C_match is not None:
+                D_match = C_match / t["fpt"][idx[0]]
+                row["tokens_per_param"] = float(D_match / N[idx[0]])
+                row["ref_tokens_per_param"] = float(t["D"][ref] / N[ref])
+                saving = 2.0 * (float(N[ref]) - float(N[idx[0]]))  # forward FLOPs saved per inference token
+                row["break_even_inference_tokens"] = (C_match - float(t["C"][ref])) / saving
+            rows.append(row)
+    matched = [r_ for r_ in rows if r_["overhead"] is not None]
+    return {"count": count, "tuned": bool(tuned), "rows": rows, "n_matched": len(matched),
+            "law": {"E": fit.E, "A": fit.A, "B": fit.B, "alpha": fit.alpha, "beta": fit.beta}}
+
+
 def report(records: list[dict], *, bootstrap: int = 200, seed: int = 0) -> dict:
     """All fits for the experiments present in ``records`` (a failing fit is reported, not raised)."""
     bootstrap = check_scalar("bootstrap", bootstrap, low=0, integer=True)
     experiments = sorted({r["experiment"] for r in records})
     out = {"n_runs": len(records), "experiments": {}}
-    jobs = [("L_N", fit_l_n, {}), ("isoflop", fit_isoflop_runs, {}),
-            ("isoflop_total_params", fit_isoflop_runs, {"count": "total"})]
-    for name, fitter, kwargs in jobs:
-        if name.split("_total")[0] not in experiments:
+    b = {"bootstrap": bootstrap, "seed": seed}
+    jobs = [("L_N", "L_N", fit_l_n, b),
+            ("isoflop", "isoflop", fit_isoflop_runs, b),
+            ("isoflop_total_params", "isoflop", fit_isoflop_runs, {**b, "count": "total"}),
+            ("isoflop_tuned", "isoflop_lr", fit_isoflop_runs, {**b, "tuned": True}),
+            ("isoflop_tuned_total_params", "isoflop_lr", fit_isoflop_runs, {**b, "tuned": True, "count": "total"}),
+            ("critical_batch", "batch", fit_critical_batch, b),
+            ("finite_data", "finite_data", fit_finite_data, {}),
+            ("learning_curves", "L_N", fit_learning_curves, {}),
+            ("counting", "isoflop", counting, {**b, "isoflop_fits": None}),
+            ("overtraining", "isoflop", fit_overtraining, {})]
+    for name, needs, fitter, kwargs in jobs:
+        if needs not in experiments:
             continue
+        if name == "counting":
+            done = {"nonembedding": out["experiments"].get("isoflop"), "total": out["experiments"].get("isoflop_total_params")}
+            kwargs = {**kwargs, "isoflop_fits": {k: v for k, v in done.items() if v and "error" not in v}}
         try:
             # bootstrap resamples of a handful of tiny-model runs can be degenerate; those
             # resamples are skipped by the fitters, and their overflow warnings are noise
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-                out["experiments"][name] = fitter(records, bootstrap=bootstrap, seed=seed, **kwargs)
-        except (ValueError, OverflowError, FloatingPointError) as exc:
+                out["experiments"][name] = fitter(records, **kwargs)
+        except (ValueError, OverflowError, FloatingPointError, RuntimeError) as exc:
             out["experiments"][name] = {"error": f"{type(exc).__name__}: {exc}"}
     return out
 

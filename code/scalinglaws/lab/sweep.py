@@ -38,7 +38,7 @@ from scalinglaws.lab.model import GPTConfig
 from scalinglaws.lab.train import TrainConfig
 
 __all__ = ["RunSpec", "Preset", "run_key", "run_sweep", "run_one", "load_results", "append_record",
-           "results_path", "provenance", "record_checksum", "RESULTS_DIR"]
+           "results_path", "provenance", "record_checksum", "verify_records", "RESULTS_DIR"]
 
 RESULTS_DIR = pathlib.Path(__file__).resolve().parents[3] / "data" / "lab"
 SCHEMA = 1
@@ -200,6 +200,33 @@ def load_results(path, *, verify: bool = True) -> list[dict]:
             raise ValueError(f"{path.name} line {i}: checksum mismatch (the record was modified)")
         records.append(rec)
     return records
+
+
+def verify_records(records: list[dict], *, runs: int = 3, seed: int = 0, device: str = "cpu") -> list[dict]:
+    """Retrain ``runs`` records picked at random (``seed``) and compare their loss curves with the cached ones.
+
+    Each retraining uses one CPU thread, as the sweep workers do. Returns one
+    dict per record: ``key``, ``identical`` (every validation loss equal bit
+    for bit) and ``max_abs_diff`` (nats/byte). Records made on another machine
+    or torch version can differ in the last bits; the difference says by how much.
+    """
+    import random
+
+    runs = check_scalar("runs", runs, low=1, integer=True)
+    if not records:
+        raise ValueError("records: nothing to verify")
+    pick = random.Random(seed).sample(list(records), min(runs, len(records)))
+    out = []
+    for rec in pick:
+        spec = {k: rec[k] for k in ("experiment", "model", "train", "tags")}
+        again = run_one(spec, device=device, threads=1, preset=rec.get("preset", ""))
+        old = [p["val_loss"] for p in rec["result"]["curve"]]
+        new = [p["val_loss"] for p in again["result"]["curve"]]
+        diff = max(abs(a - b) for a, b in zip(old, new)) if len(old) == len(new) else float("inf")
+        out.append({"key": rec["key"], "experiment": rec["experiment"], "tags": rec["tags"],
+                    "identical": old == new, "max_abs_diff": diff,
+                    "wall_s": again["provenance"]["wall_s"]})
+    return out
 
 
 # ---------------------------------------------------------------------------
