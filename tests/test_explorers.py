@@ -72,3 +72,13 @@ def test_critical_batch_explorer_at_b_crit_doubles_steps_and_data():
     assert at.number("steps_ratio").value == pytest.approx(2.0)
     assert at.number("data_ratio").value == pytest.approx(2.0)
     assert np.isfinite(b_crit)
+
+
+def test_lab_critical_batch_explorer_shows_the_reports_fit():
+    from scalinglaws.lab.report import fit_critical_batch
+    from scalinglaws.lab.sweep import load_results, results_path
+
+    fit = fit_critical_batch(load_results(results_path("cpu")), span=0.3, bootstrap=0)
+    frame = explorers.get("lab-critical-batch").frame(target=4, span=0.3)
+    assert frame.number("B_crit").value == pytest.approx(fit["targets"][4]["B_crit"] * fit["n_ctx"])
+    assert frame.number("target").value == pytest.approx(fit["targets"][4]["target"])

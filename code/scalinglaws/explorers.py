@@ -358,3 +358,51 @@ def _lab_l_n() -> Explorer:
         title="L(N) of the lab's tiny transformers (cached cpu preset)",
         xlabel="parameters N", ylabel="validation loss (nats/byte)",
     )
+
+
+# -- The training lab: the batch-size trade-off on the cached cpu runs ----------------------------
+
+
+def lab_critical_batch_frame(target=0, span=0.4) -> Frame:
+    """The steps/tokens trade-off of the cached ``cpu`` batch-size runs at one target loss.
+
+    ``target`` indexes the five targets of ``lab.report.fit_critical_batch``
+    (0 = the highest loss); ``span`` is that function's share of the common
+    loss range the targets cover.
+    """
+    from scalinglaws.batch_size import tradeoff_curve
+    from scalinglaws.lab.report import fit_critical_batch
+    from scalinglaws.lab.sweep import load_results, results_path
+
+    out = fit_critical_batch(load_results(results_path("cpu")), n_targets=5, span=span, bootstrap=0)
+    f = out["targets"][target]
+    n_ctx = out["n_ctx"]
+    curve = tradeoff_curve(f["S_min"], f["E_min"], num=80, span=100)
+    return Frame(
+        (
+            Series("runs: tokens and steps to reach L", np.array(f["examples"]) * n_ctx, np.array(f["steps"]),
+                   kind="points"),
+            Series("fitted (S/S_min - 1)(E/E_min - 1) = 1", curve.E * n_ctx, curve.S),
+        ),
+        (
+            Number("target", "target loss (nats/byte)", f["target"], "{:.3f}"),
+            Number("B_crit", "B_crit (tokens)", f["B_crit"] * n_ctx, "{:,.0f}"),
+            Number("B_simple", "B_simple, noise-scale trend (tokens)", f["B_simple"] * n_ctx, "{:,.0f}"),
+            Number("S_min", "S_min (steps)", f["S_min"], "{:.0f}"),
+            Number("E_min", "E_min (tokens)", f["E_min"] * n_ctx, "{:.3g}"),
+        ),
+    )
+
+
+@_register("lab-critical-batch")
+def _lab_critical_batch() -> Explorer:
+    return Explorer(
+        "lab-critical-batch", lab_critical_batch_frame,
+        [
+            Control("target", "target loss (0 = highest)", (0, 1, 2, 3, 4), 0, "{:d}"),
+            Control("span", "share of the loss range used", (0.3, 0.4, 0.5), 0.4, "{:.1f}"),
+        ],
+        title="Steps vs tokens to reach a loss, six batch sizes (cached cpu preset)",
+        xlabel="tokens to reach the target", ylabel="steps to reach the target",
+    )
+
