@@ -136,6 +136,17 @@ CPU_LR = 3e-3  # one rate for all sizes, chosen on two mid-sized models
 CPU_LR_GRID = (1e-3, 3e-3, 1e-2, 3e-2)  # for tuning: 3e-2 only below d_model 48, 1e-3 only from 48 up
 
 
+def _cpu_grid_keeps(lr: float, d_model: int) -> bool:
+    """Which sizes the tuning grid tries at ``lr``: every size brackets 3e-3 from both sides or
+    reaches the grid's edge. A probe at 1e11 FLOPs found 3e-2 destabilising the wider models and
+    1e-3 far too slow for the narrow ones, so those two corners are skipped."""
+    if lr > 1e-2:
+        return d_model < 48
+    if lr < CPU_LR:
+        return d_model >= 48
+    return True
+
+
 def _cpu() -> Preset:
     runs = l_n_runs([(1, 16), (1, 24), (2, 24), (2, 32), (2, 48), (3, 64)], tokens=4_194_304, n_ctx=128,
                     batch_size=16, lr=CPU_LR, n_evals=16)
@@ -143,10 +154,7 @@ def _cpu() -> Preset:
     for lr in CPU_LR_GRID:
         if lr == CPU_LR:
             continue
-        # a three-point grid per size: small models want large rates, and 3e-2 destabilises
-        # the deeper ones while 1e-3 is far too slow for the small ones (a probe at 1e11 FLOPs)
-        keep = (lambda d: d < 48) if lr > CPU_LR else (lambda d: d >= 48)
-        grid = {C: [s for s in shapes if keep(s[1])] for C, shapes in CPU_BUDGETS.items()}
+        grid = {C: [s for s in shapes if _cpu_grid_keeps(lr, s[1])] for C, shapes in CPU_BUDGETS.items()}
         runs += isoflop_runs(grid, n_ctx=128, batch_size=16, lr=lr, n_evals=2, experiment="isoflop_lr")
     runs += batch_runs((2, 32), {4: 1_048_576, 8: 1_048_576, 16: 1_572_864, 32: 2_097_152, 64: 3_145_728,
                                  128: 4_194_304}, n_ctx=128, lr=CPU_LR, base_batch=16)
