@@ -31,8 +31,8 @@ from scalinglaws import chinchilla as ch
 from scalinglaws import oracle as orc
 
 SEED = 0
-oracle = orc.TrainingOracle(SEED, budget_flops=1e19, ledger="oracle_ledger.json")
-TARGET = 1e23
+oracle = orc.TrainingOracle(SEED, budget_flops=orc.DEFAULT_BUDGET_FLOPS, ledger="oracle_ledger.json")
+TARGET = orc.DEFAULT_TARGET_FLOPS  # 1e23 FLOPs
 
 
 def parabola_min(x, y):
@@ -163,7 +163,7 @@ assert 1e8 < N_pred < 1e13 and 1 < L_pred < 5 and oracle.spent <= oracle.budget_
 hidden: true
 points: 1
 """ # END TEST CONFIG
-_v = orc.verify_ledger("oracle_ledger.json", SEED, budget_flops=1e19)
+_v = orc.verify_ledger("oracle_ledger.json", SEED, budget_flops=orc.DEFAULT_BUDGET_FLOPS)
 assert _v["ok"] and _v["n_runs"] >= 10
 
 # %%
@@ -171,35 +171,35 @@ assert _v["ok"] and _v["n_runs"] >= 10
 hidden: true
 points: 1
 """ # END TEST CONFIG
-assert orc.grade_prediction(N_pred, L_pred, seed=SEED, target_flops=1e23).score >= 2
+assert orc.grade_prediction(N_pred, L_pred, seed=SEED, target_flops=orc.DEFAULT_TARGET_FLOPS).score >= 2
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 points: 1
 """ # END TEST CONFIG
-assert orc.grade_prediction(N_pred, L_pred, seed=SEED, target_flops=1e23).score >= 3.5
+assert orc.grade_prediction(N_pred, L_pred, seed=SEED, target_flops=orc.DEFAULT_TARGET_FLOPS).score >= 3.5
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 points: 1
 """ # END TEST CONFIG
-assert orc.grade_prediction(N_pred, L_pred, seed=SEED, target_flops=1e23).score >= 5
+assert orc.grade_prediction(N_pred, L_pred, seed=SEED, target_flops=orc.DEFAULT_TARGET_FLOPS).score >= 5
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 points: 1
 """ # END TEST CONFIG
-assert orc.grade_prediction(N_pred, L_pred, seed=SEED, target_flops=1e23).score >= 6.5
+assert orc.grade_prediction(N_pred, L_pred, seed=SEED, target_flops=orc.DEFAULT_TARGET_FLOPS).score >= 6.5
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 points: 1
 """ # END TEST CONFIG
-assert orc.grade_prediction(N_pred, L_pred, seed=SEED, target_flops=1e23).score >= 8
+assert orc.grade_prediction(N_pred, L_pred, seed=SEED, target_flops=orc.DEFAULT_TARGET_FLOPS).score >= 8
 
 # %% [raw]
 # # END TESTS

@@ -30,9 +30,9 @@ def _run(args) -> int:
     return 0
 
 
-def _report(args) -> int:
+def _preset_records(args):
+    """The preset named on the command line and its finished runs in the results file."""
     from scalinglaws.lab.presets import get_preset
-    from scalinglaws.lab.report import report
     from scalinglaws.lab.sweep import load_results, results_path
 
     preset = get_preset(args.preset)
@@ -42,7 +42,14 @@ def _report(args) -> int:
     if not records:
         raise ValueError(f"no finished runs of preset {preset.name!r} in {path}; run 'scalinglaws lab run "
                          f"{preset.name}' first")
-    out = {"preset": preset.name, "results": str(path), "missing_runs": len(keys) - len(records),
+    return preset, path, records
+
+
+def _report(args) -> int:
+    from scalinglaws.lab.report import report
+
+    preset, path, records = _preset_records(args)
+    out = {"preset": preset.name, "results": str(path), "missing_runs": len(preset.runs) - len(records),
            **report(records, bootstrap=args.bootstrap)}
     json.dump(out, sys.stdout, indent=2)
     sys.stdout.write("\n")
@@ -50,13 +57,9 @@ def _report(args) -> int:
 
 
 def _verify(args) -> int:
-    from scalinglaws.lab.presets import get_preset
-    from scalinglaws.lab.sweep import load_results, results_path, verify_records
+    from scalinglaws.lab.sweep import verify_records
 
-    preset = get_preset(args.preset)
-    path = pathlib.Path(args.results) if args.results else results_path(preset.name)
-    keys = {s.key for s in preset.runs}
-    records = [r for r in load_results(path) if r["key"] in keys]
+    preset, path, records = _preset_records(args)
     checks = verify_records(records, runs=args.runs, seed=args.seed)
     json.dump({"preset": preset.name, "results": str(path), "checked": checks,
                "all_identical": all(c["identical"] for c in checks)}, sys.stdout, indent=2)

@@ -33,18 +33,22 @@ from scalinglaws.lab.sweep import Preset, RunSpec
 from scalinglaws.lab.train import TrainConfig
 
 __all__ = ["PRESETS", "get_preset", "ladder_config", "isoflop_runs", "l_n_runs", "batch_runs", "finite_data_runs",
-           "CPU_BUDGETS", "CPU_LR", "CPU_LR_GRID", "TRAIN_BYTES", "MAX_EPOCHS"]
+           "CPU_BUDGETS", "CPU_LR", "CPU_LR_GRID", "TRAIN_BYTES", "MAX_EPOCHS", "HEAD_SIZE"]
 
 # (n_layer, d_model): N = 12 n_layer d_model^2 grows by about 2x per rung
 LADDER = ((1, 4), (1, 8), (1, 16), (1, 24), (2, 24), (2, 32), (2, 48), (3, 64), (3, 80), (4, 96), (4, 128),
           (6, 192), (8, 256), (12, 384))
 
 
-def ladder_config(n_layer: int, d_model: int, n_ctx: int, head_size: int = 32) -> GPTConfig:
+#: Attention head width of the smoke and cpu presets: narrower heads run poorly in the CPU attention kernel.
+HEAD_SIZE = 32
+
+
+def ladder_config(n_layer: int, d_model: int, n_ctx: int, head_size: int = HEAD_SIZE) -> GPTConfig:
     return GPTConfig(n_layer=n_layer, d_model=d_model, n_head=max(1, d_model // head_size), n_ctx=n_ctx)
 
 
-def l_n_runs(shapes, tokens: int, n_ctx: int, batch_size: int, lr: float, head_size: int = 32,
+def l_n_runs(shapes, tokens: int, n_ctx: int, batch_size: int, lr: float, head_size: int = HEAD_SIZE,
              n_evals: int = 8, eval_tokens: int = 65_536) -> list[RunSpec]:
     return [RunSpec("L_N", ladder_config(L, d, n_ctx, head_size),
                     TrainConfig(tokens=tokens, batch_size=batch_size, lr=lr, n_evals=n_evals,
@@ -52,7 +56,7 @@ def l_n_runs(shapes, tokens: int, n_ctx: int, batch_size: int, lr: float, head_s
             for L, d in shapes]
 
 
-def isoflop_runs(budgets: dict, n_ctx: int, batch_size: int, lr: float, head_size: int = 32,
+def isoflop_runs(budgets: dict, n_ctx: int, batch_size: int, lr: float, head_size: int = HEAD_SIZE,
                  n_evals: int = 4, eval_tokens: int = 65_536, experiment: str = "isoflop") -> list[RunSpec]:
     """``budgets``: {C in FLOPs: [(n_layer, d_model), ...]}; D = C / flops_per_token, rounded to whole steps.
 
@@ -74,7 +78,7 @@ def isoflop_runs(budgets: dict, n_ctx: int, batch_size: int, lr: float, head_siz
     return runs
 
 
-def batch_runs(shape, tokens_by_batch: dict, n_ctx: int, lr: float, base_batch: int, head_size: int = 32,
+def batch_runs(shape, tokens_by_batch: dict, n_ctx: int, lr: float, base_batch: int, head_size: int = HEAD_SIZE,
                n_evals: int = 24, eval_tokens: int = 32_768) -> list[RunSpec]:
     """One model at several batch sizes (sequences per step), constant learning rate after warm-up.
 
@@ -94,7 +98,7 @@ def batch_runs(shape, tokens_by_batch: dict, n_ctx: int, lr: float, base_batch: 
 
 
 def finite_data_runs(shapes, unique_bytes, tokens: int, n_ctx: int, batch_size: int, lr: float,
-                     head_size: int = 32, n_evals: int = 16, eval_tokens: int = 32_768) -> list[RunSpec]:
+                     head_size: int = HEAD_SIZE, n_evals: int = 16, eval_tokens: int = 32_768) -> list[RunSpec]:
     """Each shape trained on ``tokens`` bytes drawn from the first U bytes of the training text.
 
     ``unique_bytes`` lists the U values; ``None`` means the whole training

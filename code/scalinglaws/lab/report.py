@@ -167,7 +167,7 @@ def steps_to_loss(curve: list[dict], target: float) -> float | None:
 
 
 def fit_critical_batch(records: list[dict], *, n_targets: int = 5, span: float = 0.4, bootstrap: int = 200,
-                       seed: int = 0) -> dict:
+                       confidence: float = 0.9, seed: int = 0) -> dict:
     """The steps-examples trade-off of the ``batch`` runs at ``n_targets`` losses, and the noise scale.
 
     The common range of losses runs from the highest loss every run crosses
@@ -178,8 +178,8 @@ def fit_critical_batch(records: list[dict], *, n_targets: int = 5, span: float =
     plateau near the byte-unigram loss where the large batches stall, and
     the trade-off describes neither. At each
     target, McCandlish et al.'s S = S_min (1 + B_crit/B) is fitted by
-    :func:`scalinglaws.batch_size.fit_tradeoff` (B in sequences, 90%
-    bootstrap interval). Kaplan's B_crit(L) = B*/L^(1/alpha_B) is then fitted
+    :func:`scalinglaws.batch_size.fit_tradeoff` (B in sequences, bootstrap
+    interval at ``confidence``). Kaplan's B_crit(L) = B*/L^(1/alpha_B) is then fitted
     across targets (least squares in logs), and the gradient noise scale
     B_simple measured during the runs is interpolated to each target
     (a straight line through log B_simple against log L).
@@ -210,13 +210,13 @@ def fit_critical_batch(records: list[dict], *, n_targets: int = 5, span: float =
         S, B = np.array(S), np.array(B, float)
         entry = {"target": float(target), "batch": B.tolist(), "steps": S.tolist(), "examples": (S * B).tolist()}
         if np.unique(B).size >= 3:
-            f = fit_tradeoff(S, S * B, n_bootstrap=bootstrap, seed=seed + k)
+            f = fit_tradeoff(S, S * B, n_bootstrap=bootstrap, confidence=confidence, seed=seed + k)
             entry.update({"S_min": f.S_min, "E_min": f.E_min, "B_crit": f.B_crit,
                           "B_crit_ci": None if f.B_crit_interval is None else list(f.B_crit_interval),
                           "B_crit_tokens": f.B_crit * n_ctx, "rms_log_residual": f.rms_log_residual})
         fits.append(entry)
     ok = [f for f in fits if "B_crit" in f]
-    out = {"shape": recs[0]["tags"].get("shape", ""), "n_ctx": n_ctx,
+    out = {"shape": recs[0]["tags"].get("shape", ""), "n_ctx": n_ctx, "confidence": confidence,
            "n_params_nonembedding": recs[0]["result"]["n_params_nonembedding"],
            "batch_sizes": [r["train"]["batch_size"] for r in recs], "lrs": [r["train"]["lr"] for r in recs],
            "curves": [[(p["step"], p["val_loss"]) for p in c] for c in curves], "targets": fits}
@@ -447,8 +447,8 @@ def fit_overtraining(records: list[dict], *, count: str = "total", tuned: bool =
                 C_pred = D_pred * t["fpt"][idx[0]]
             except ValueError:  # the law says this size never reaches L_ref
                 C_pred = None
-            row = {"budget": float(b), "ref_shape": t["shape"][ref], "N_ref": float(N[ref]), "L_ref": float(t["L"][ref]),
-                   "C_ref": float(t["C"][ref]), "shape": shape, "N": float(N[idx[0]]),
+            row = {"budget": float(b), "ref_shape": t["shape"][ref], "N_ref": float(N[ref]),
+                   "L_ref": float(t["L"][ref]), "C_ref": float(t["C"][ref]), "shape": shape, "N": float(N[idx[0]]),
                    "size_ratio": float(N[idx[0]] / N[ref]), "C_match": C_match,
                    "overhead": None if C_match is None else C_match / float(t["C"][ref]),
                    "overhead_predicted": None if C_pred is None else float(C_pred / t["C"][ref])}
@@ -484,7 +484,8 @@ def report(records: list[dict], *, bootstrap: int = 200, seed: int = 0) -> dict:
         if needs not in experiments:
             continue
         if name == "counting":
-            done = {"nonembedding": out["experiments"].get("isoflop"), "total": out["experiments"].get("isoflop_total_params")}
+            done = {"nonembedding": out["experiments"].get("isoflop"),
+                    "total": out["experiments"].get("isoflop_total_params")}
             kwargs = {**kwargs, "isoflop_fits": {k: v for k, v in done.items() if v and "error" not in v}}
         try:
             # bootstrap resamples of a handful of tiny-model runs can be degenerate; those
