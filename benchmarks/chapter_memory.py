@@ -52,7 +52,7 @@ class PeakSampler(threading.Thread):
         self.root, self.interval = psutil.Process(pid), interval
         self.peak_rss = self.peak_pss = 0
         self.max_procs = 0
-        self._stop = threading.Event()
+        self._done = threading.Event()
 
     def _tree(self):
         try:
@@ -74,13 +74,13 @@ class PeakSampler(threading.Thread):
         self.max_procs = max(self.max_procs, len(procs))
 
     def run(self):
-        while not self._stop.is_set():
+        while not self._done.is_set():
             self.sample()
-            self._stop.wait(self.interval)
+            self._done.wait(self.interval)
 
     def stop(self):
         self.sample()
-        self._stop.set()
+        self._done.set()
         self.join()
 
 

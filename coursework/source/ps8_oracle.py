@@ -49,6 +49,7 @@ import numpy as np
 from scalinglaws import chinchilla as ch
 from scalinglaws import oracle as orc
 
+# your Gradescope email address, as a string, e.g. STUDENT_ID = "ada.lovelace@example.edu"
 STUDENT_ID = "ada.lovelace@example.edu"  # SOLUTION
 COURSE_KEY = "{{COURSE_KEY}}"  # set by your instructor: do not change it
 SEED = orc.student_seed(COURSE_KEY, STUDENT_ID)
