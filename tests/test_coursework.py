@@ -26,6 +26,8 @@ pytest.importorskip("otter")
 TOTALS = {"ps_chinchilla": 10, "ps_critical_batch_size": 10, "ps_early_stopping": 10, "ps_kaplan": 10,
           "ps_oracle": 8, "ps_overtraining": 10, "ps_power_laws": 10, "ps_reconciling": 10}
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def assigned(tmp_path_factory):
