@@ -292,10 +292,26 @@ def test_explore_budget_table():
     assert round(table["chinchilla-rounded"].N_opt / 1e9, 1) == 32.2
     # Epoch's coefficients give ~20 tokens per parameter (Besiroglu et al. 2024)
     assert 18 < table["epoch"].tokens_per_param < 22
-    # Kaplan's frontier (Table 6): N = 1.3e9 C^0.73 with C in PF-days
-    pf = GOPHER_BUDGET_FLOPS / 8.64e19
-    assert table["kaplan"].N_opt == pytest.approx(1.3e9 * pf**0.73)
-    assert table["kaplan"].tokens_per_param < 1.0
+    # Kaplan's frontier (Table 6): N = 1.3e9 c^0.73, D = 2e10 c^0.27 at the c (PF-days) that spends the budget
+    k = table["kaplan"]
+    assert 6 * k.N_opt * k.D_opt == pytest.approx(GOPHER_BUDGET_FLOPS, rel=1e-9)
+    c = ch.kaplan_c_min_for_budget(GOPHER_BUDGET_FLOPS)
+    assert k.N_opt == pytest.approx(1.3e9 * c**0.73)
+    # along that frontier 6ND is about 1.8 C_min: the model trains near the critical batch, at twice C_min
+    assert 1.7 < GOPHER_BUDGET_FLOPS / (c * 8.64e19) < 1.9
+    assert k.tokens_per_param < 2.0
+
+
+@pytest.mark.parametrize("law", ch.LAW_NAMES)
+@pytest.mark.parametrize("C", [1e18, 5.76e23, 1e27])
+def test_every_named_law_spends_the_budget_it_is_given(law, C):
+    opt = ch.optimal_allocation(C, law)
+    assert 6 * opt.N_opt * opt.D_opt == pytest.approx(C, rel=1e-9)
+
+
+def test_the_default_law_is_epochs_refit():
+    assert ch.compute_optimal(1e24) == ch.compute_optimal(1e24, EPOCH_2024)
+    assert ch.optimal_allocation(1e24) == ch.optimal_allocation(1e24, "epoch")
 
 
 def test_loss_landscape_lines_and_path():

@@ -99,7 +99,7 @@ def test_lagrangian_condition_at_solution():
 def test_large_inference_approaches_minimum_size():
     ell = 2.0
     r = ot.inference_optimal(ell, 1e30, CHINCHILLA)
-    assert r.N == pytest.approx(ot.min_params_for_loss(ell), rel=1e-3)
+    assert r.N == pytest.approx(ot.min_params_for_loss(ell, CHINCHILLA), rel=1e-3)
 
 
 def test_array_input_matches_scalar_solves():
@@ -166,9 +166,9 @@ def test_penalty_matches_iso_loss_curve_at_any_loss(k, ell):
 def test_penalty_diverges_at_minimum_size_and_is_monotone_below_one():
     k_min = ot.min_size_ratio(CHINCHILLA)
     k = np.linspace(k_min * 1.001, 1.0, 200)
-    p = ot.overtraining_penalty(k)
+    p = ot.overtraining_penalty(k, CHINCHILLA)
     assert np.all(np.diff(p) < 0)
-    assert ot.overtraining_penalty(k_min * (1 + 1e-9)) > 1e3
+    assert ot.overtraining_penalty(k_min * (1 + 1e-9), CHINCHILLA) > 1e3
 
 
 @pytest.mark.parametrize("p", [0.1, 1.0, 10.0])

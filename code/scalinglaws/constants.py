@@ -47,6 +47,7 @@ __all__ = [
     "CHINCHILLA_ROUNDED",
     "EPOCH_2024",
     "EPOCH_2024_REPLICATE",
+    "DEFAULT_LAW",
     "CHINCHILLA_TABLE2",
     "CHINCHILLA_TABLE3",
     "CHINCHILLA_TABLE_A3",
@@ -346,6 +347,12 @@ EPOCH_2024 = ParametricLoss(
     ),
 )
 
+#: The coefficients the book recommends and its functions default to: Epoch AI's refit of
+#: Chinchilla's own data (Besiroglu et al. 2024). Hoffmann et al.'s printed Approach-3 fit
+#: (``CHINCHILLA``) is inconsistent with their Approaches 1 and 2 and with the data it was
+#: fitted to; the refit agrees with both.
+DEFAULT_LAW = EPOCH_2024
+
 #: Epoch's "replicate exactly" fit: Huber (delta=1e-3, summed), L-BFGS-B, 4500-start grid, 240 points [C].
 EPOCH_2024_REPLICATE = ParametricLoss(
     E=1.8172,
@@ -435,7 +442,9 @@ CHINCHILLA_TABLE_A4 = Published(
     },
 )
 
-#: Gopher's training budget by C = 6ND (Hoffmann et al. 2022, Table 3 "Gopher units") [P].
+#: Gopher's training budget as Hoffmann et al. state it (Table 3, the "Gopher" row: 5.76e23 FLOPs) [P].
+#: Their FLOP count includes embeddings and attention; the 6ND shortcut gives
+#: 6 x 280e9 x 300e9 = 5.04e23 for Gopher, 12% less.
 GOPHER_BUDGET_FLOPS: float = 5.76e23
 
 #: Huber threshold on log-loss residuals used to fit Chinchilla's Approach 3
