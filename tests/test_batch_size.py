@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scalinglaws import batch_size as bs
+from scalinglaws import fitting, hyperparameters as hp
 from scalinglaws.constants import DEEPSEEK_7B_CHECK, KAPLAN_B_STAR_TABLE5, KAPLAN_LNS, KAPLAN_TABLE5
 
 pos = st.floats(min_value=1e-3, max_value=1e3, allow_nan=False, allow_infinity=False)
@@ -100,7 +101,7 @@ def test_fitter_recovers_known_minima_from_noisy_synthetic_runs():
     S_min, E_min = 3000.0, 6e5  # B_crit = 200
     B = np.geomspace(4, 1e4, 14)
     S = (S_min + E_min / B) * np.exp(0.05 * rng.standard_normal(B.size))
-    fit = bs.fit_tradeoff(S, B * S, n_bootstrap=100, seed=1)
+    fit = fitting.fit_tradeoff(S, B * S, n_bootstrap=100, seed=1)
     assert fit.S_min == pytest.approx(S_min, rel=0.1)
     assert fit.E_min == pytest.approx(E_min, rel=0.1)
     assert fit.B_crit == pytest.approx(200, rel=0.15)
@@ -111,7 +112,7 @@ def test_fitter_recovers_known_minima_from_noisy_synthetic_runs():
 
 def test_fitter_is_exact_on_noiseless_points():
     c = bs.tradeoff_curve(50.0, 5e3, B=[1, 10, 100, 1000, 1e4])
-    fit = bs.fit_tradeoff(c.S, c.E)
+    fit = fitting.fit_tradeoff(c.S, c.E)
     assert fit.S_min == pytest.approx(50.0, rel=1e-6)
     assert fit.E_min == pytest.approx(5e3, rel=1e-6)
     assert fit.S_min_interval is None
@@ -236,32 +237,32 @@ def test_critical_batch_ramp_is_monotone_powers_of_two():
 
 def test_deepseek_hyperparameters_at_the_7b_budget():
     C = DEEPSEEK_7B_CHECK["compute_flops"]
-    assert bs.deepseek_optimal_batch(C) == pytest.approx(DEEPSEEK_7B_CHECK["batch_tokens"], rel=0.01)
-    assert bs.deepseek_optimal_lr(C) == pytest.approx(DEEPSEEK_7B_CHECK["learning_rate"], rel=0.02)
+    assert hp.deepseek_optimal_batch(C) == pytest.approx(DEEPSEEK_7B_CHECK["batch_tokens"], rel=0.01)
+    assert hp.deepseek_optimal_lr(C) == pytest.approx(DEEPSEEK_7B_CHECK["learning_rate"], rel=0.02)
 
 
 @given(st.floats(min_value=1e17, max_value=1e25), st.floats(min_value=1.5, max_value=100))
 def test_deepseek_batch_grows_and_lr_shrinks_with_compute(C, k):
-    assert bs.deepseek_optimal_batch(k * C) > bs.deepseek_optimal_batch(C)
-    assert bs.deepseek_optimal_lr(k * C) < bs.deepseek_optimal_lr(C)
+    assert hp.deepseek_optimal_batch(k * C) > hp.deepseek_optimal_batch(C)
+    assert hp.deepseek_optimal_lr(k * C) < hp.deepseek_optimal_lr(C)
 
 
 def test_mup_table_scalings():
     # 4x wider: hidden init var and Adam LR / 4, output init var / 16, input unchanged under Adam
-    assert bs.mup_scaling("hidden", 1024, 256) == (0.25, 0.25)
-    assert bs.mup_scaling("output", 1024, 256) == (0.0625, 0.25)
-    assert bs.mup_scaling("input", 1024, 256) == (1.0, 1.0)
-    assert bs.mup_scaling("input", 1024, 256, optimizer="sgd") == (1.0, 4.0)
-    assert bs.mup_scaling("hidden", 1024, 256, optimizer="sgd") == (0.25, 1.0)
-    assert bs.mup_scaling("output", 1024, 256, optimizer="sgd").lr == 0.25
-    assert bs.mup_scaling("bias", 1024, 256) == bs.mup_scaling("input", 1024, 256)
-    assert bs.mup_scaling("output", 1024, 256, parametrization="standard") == (0.25, 1.0)
+    assert hp.mup_scaling("hidden", 1024, 256) == (0.25, 0.25)
+    assert hp.mup_scaling("output", 1024, 256) == (0.0625, 0.25)
+    assert hp.mup_scaling("input", 1024, 256) == (1.0, 1.0)
+    assert hp.mup_scaling("input", 1024, 256, optimizer="sgd") == (1.0, 4.0)
+    assert hp.mup_scaling("hidden", 1024, 256, optimizer="sgd") == (0.25, 1.0)
+    assert hp.mup_scaling("output", 1024, 256, optimizer="sgd").lr == 0.25
+    assert hp.mup_scaling("bias", 1024, 256) == hp.mup_scaling("input", 1024, 256)
+    assert hp.mup_scaling("output", 1024, 256, parametrization="standard") == (0.25, 1.0)
 
 
 @given(st.sampled_from(["input", "hidden", "output", "bias"]), st.sampled_from(["adam", "sgd"]),
        st.floats(min_value=1, max_value=1e5))
 def test_mup_is_identity_at_the_base_width(layer, opt, w):
-    assert bs.mup_scaling(layer, w, w, optimizer=opt) == (1.0, 1.0)
+    assert hp.mup_scaling(layer, w, w, optimizer=opt) == (1.0, 1.0)
 
 
 # --- bad input ----------------------------------------------------------------------------
@@ -281,10 +282,10 @@ def test_mup_is_identity_at_the_base_width(layer, opt, w):
         (lambda: bs.min_steps(1, 10, 3.0, B_crit=5), "exactly one"),
         (lambda: bs.min_compute(1, 0, 3.0), "B"),
         (lambda: bs.tradeoff_curve(0, 1), "S_min"),
-        (lambda: bs.fit_tradeoff([1, 2], [1, 2, 3]), "same length"),
-        (lambda: bs.fit_tradeoff([1, 2], [2, 4]), "distinct"),
-        (lambda: bs.fit_tradeoff([1], [1]), "steps"),
-        (lambda: bs.fit_tradeoff([1, 2, 3], [1, 5, 9], confidence=1.5), "confidence"),
+        (lambda: fitting.fit_tradeoff([1, 2], [1, 2, 3]), "same length"),
+        (lambda: fitting.fit_tradeoff([1, 2], [2, 4]), "distinct"),
+        (lambda: fitting.fit_tradeoff([1], [1]), "steps"),
+        (lambda: fitting.fit_tradeoff([1, 2, 3], [1, 5, 9], confidence=1.5), "confidence"),
         (lambda: bs.explore_tradeoff(3.0, -1), "batch_tokens"),
         (lambda: bs.two_batch_estimates(1, 1, 8, 8), "b_big"),
         (lambda: bs.two_batch_estimates(-1, 1, 8, 16), "g_small_sqnorm"),
@@ -293,11 +294,11 @@ def test_mup_is_identity_at_the_base_width(layer, opt, w):
         (lambda: bs.GradientNoiseScale().update(float("nan"), 1.0, 1, 8), "g_small_sqnorm"),
         (lambda: bs.b_simple(1.0, 0.0), "grad_sqnorm"),
         (lambda: bs.critical_batch_ramp([3.0], B_min=10, B_max=5), "B_max"),
-        (lambda: bs.deepseek_optimal_batch(0), "C"),
-        (lambda: bs.deepseek_optimal_lr([1e20, -1]), "C"),
-        (lambda: bs.mup_scaling("embedding", 2, 1), "layer"),
-        (lambda: bs.mup_scaling("hidden", 2, 1, optimizer="lion"), "optimizer"),
-        (lambda: bs.mup_scaling("hidden", 0, 1), "width"),
+        (lambda: hp.deepseek_optimal_batch(0), "C"),
+        (lambda: hp.deepseek_optimal_lr([1e20, -1]), "C"),
+        (lambda: hp.mup_scaling("embedding", 2, 1), "layer"),
+        (lambda: hp.mup_scaling("hidden", 2, 1, optimizer="lion"), "optimizer"),
+        (lambda: hp.mup_scaling("hidden", 0, 1), "width"),
     ],
 )
 def test_bad_input_raises_value_error_naming_the_argument(call, name):

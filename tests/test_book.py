@@ -12,6 +12,8 @@ import pytest
 
 from conftest import HTML, toc_files
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def build(book_build):

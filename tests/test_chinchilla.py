@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from scipy.optimize import check_grad
 
 from scalinglaws import chinchilla as ch
+from scalinglaws import datasets, fitting
+from scalinglaws.fitting import parametric
 from scalinglaws.constants import (
     CHINCHILLA,
     CHINCHILLA_ROUNDED,
@@ -25,12 +27,12 @@ from scalinglaws.constants import (
 
 @pytest.fixture(scope="module")
 def epoch():
-    return ch.load_epoch_data()
+    return datasets.load_epoch_data()
 
 
 @pytest.fixture(scope="module")
 def epoch_fit(epoch):
-    return ch.fit_parametric(epoch.N, epoch.D, epoch.loss)
+    return fitting.fit_parametric(epoch.N, epoch.D, epoch.loss)
 
 
 # --- Published optima ------------------------------------------------------
@@ -101,7 +103,7 @@ def test_table_a3_approach3_from_eq4_within_documented_gap():
 
 
 def test_epoch_data_rows_and_ranges():
-    raw = ch.load_epoch_data(drop_outliers=False)
+    raw = datasets.load_epoch_data(drop_outliers=False)
     assert raw.N.size == 245
     # first row of the file (reference sheet, section 3)
     assert raw.N[0] == 6795600349.289497
@@ -112,21 +114,21 @@ def test_epoch_data_rows_and_ranges():
     assert raw.C.min() == pytest.approx(1.4e18, rel=1e-2) and raw.C.max() == pytest.approx(1.3e22, rel=1e-2)
     assert raw.loss.min() == pytest.approx(2.077, abs=1e-3) and raw.loss.max() == pytest.approx(5.006, abs=1e-3)
     np.testing.assert_allclose(6 * raw.N * raw.D, raw.C)
-    kept = ch.load_epoch_data()
+    kept = datasets.load_epoch_data()
     assert kept.N.size == 240
     assert kept.loss.max() < np.sort(raw.loss)[-5]
 
 
 def test_epoch_data_checksum_is_verified(tmp_path):
     csv_copy = tmp_path / "chinchilla_svg_extracted.csv"
-    shutil.copy(ch.EPOCH_DATA_CSV, csv_copy)
-    shutil.copy(ch.EPOCH_DATA_CSV.with_suffix(".json"), tmp_path / "chinchilla_svg_extracted.json")
-    assert ch.load_epoch_data(path=csv_copy).N.size == 240
+    shutil.copy(datasets.data_file(datasets.EPOCH_DATA), csv_copy)
+    shutil.copy(datasets.data_file(datasets.EPOCH_DATA).with_suffix(".json"), tmp_path / "chinchilla_svg_extracted.json")
+    assert datasets.load_epoch_data(path=csv_copy).N.size == 240
     csv_copy.write_text(csv_copy.read_text().replace("5.005581996196243", "5.005581996196244"))
     with pytest.raises(ValueError, match="SHA-256"):
-        ch.load_epoch_data(path=csv_copy)
+        datasets.load_epoch_data(path=csv_copy)
     with pytest.raises(ValueError, match="path"):
-        ch.load_epoch_data(path=tmp_path / "missing.csv")
+        datasets.load_epoch_data(path=tmp_path / "missing.csv")
 
 
 def test_fit_reproduces_epoch_replicate_exactly(epoch_fit):
@@ -146,8 +148,8 @@ def test_fit_reproduces_epoch_replicate_exactly(epoch_fit):
 
 def test_fast_fit_matches_reference_grid_on_a_subset(epoch, epoch_fit):
     """The full 4500-start reference runs in the benchmark; here a 25-start slice of it must not beat the fast fit."""
-    grid = ch.hoffmann_grid()[::180]
-    ref = ch.fit_parametric_grid(epoch.N, epoch.D, epoch.loss, grid=grid, analytic_gradient=True)
+    grid = parametric.hoffmann_grid()[::180]
+    ref = fitting.fit_parametric_grid(epoch.N, epoch.D, epoch.loss, grid=grid, analytic_gradient=True)
     assert ref.n_starts == 25
     assert epoch_fit.objective <= ref.objective * (1 + 1e-6)
 
@@ -156,11 +158,11 @@ def test_mean_reduction_stops_early(epoch, epoch_fit):
     """Epoch's point: with the averaged Huber loss, scipy's default L-BFGS-B stopping rule fires before the
     optimum from every one of these 40 grid starts; with the summed loss some starts reach it."""
     rng = np.random.default_rng(0)
-    starts = ch.hoffmann_grid()[rng.choice(4500, 40, replace=False)]
+    starts = parametric.hoffmann_grid()[rng.choice(4500, 40, replace=False)]
     best = {}
     for red in ("sum", "mean"):
-        fits = [ch.fit_from_start(epoch.N, epoch.D, epoch.loss, s, reduction=red) for s in starts]
-        best[red] = min(ch.huber_objective(f.theta, epoch.N, epoch.D, epoch.loss) for f in fits)
+        fits = [fitting.fit_from_start(epoch.N, epoch.D, epoch.loss, s, reduction=red) for s in starts]
+        best[red] = min(parametric.huber_objective(f.theta, epoch.N, epoch.D, epoch.loss) for f in fits)
     assert best["sum"] == pytest.approx(epoch_fit.objective, rel=1e-4)
     assert best["mean"] > 1.01 * epoch_fit.objective
 
@@ -170,17 +172,17 @@ def test_gradient_is_exact(epoch):
     theta = np.array([6.2, 7.6, 0.6, 0.35, 0.37])
 
     def f(t):
-        return ch._value_and_grad(t, *logs, 1e-3, 1.0)[0]
+        return parametric._value_and_grad(t, *logs, 1e-3, 1.0)[0]
 
     def g(t):
-        return ch._value_and_grad(t, *logs, 1e-3, 1.0)[1]
+        return parametric._value_and_grad(t, *logs, 1e-3, 1.0)[1]
 
     assert check_grad(f, g, theta) < 1e-6 * np.linalg.norm(g(theta)) + 1e-9
-    assert f(theta) == pytest.approx(ch.huber_objective(theta, epoch.N, epoch.D, epoch.loss))
+    assert f(theta) == pytest.approx(parametric.huber_objective(theta, epoch.N, epoch.D, epoch.loss))
 
 
 def test_bootstrap_intervals(epoch):
-    f = ch.fit_parametric(epoch.N, epoch.D, epoch.loss, bootstrap=8, seed=1)
+    f = fitting.fit_parametric(epoch.N, epoch.D, epoch.loss, bootstrap=8, seed=1)
     assert set(f.intervals) == {"E", "A", "B", "alpha", "beta", "a", "b"}
     for lo, hi in f.intervals.values():
         assert lo <= hi
@@ -193,8 +195,8 @@ def test_bootstrap_intervals(epoch):
 
 
 def test_approach3_recovers_known_coefficients_from_noisy_data():
-    runs = ch.synthetic_isoflop(CHINCHILLA, noise=0.005, seed=1)
-    f = ch.fit_parametric(runs.N, runs.D, runs.loss)
+    runs = fitting.synthetic_isoflop(CHINCHILLA, noise=0.005, seed=1)
+    f = fitting.fit_parametric(runs.N, runs.D, runs.loss)
     assert f.alpha == pytest.approx(CHINCHILLA.alpha, abs=0.03)
     assert f.beta == pytest.approx(CHINCHILLA.beta, abs=0.03)
     assert f.E == pytest.approx(CHINCHILLA.E, abs=0.03)
@@ -202,26 +204,26 @@ def test_approach3_recovers_known_coefficients_from_noisy_data():
 
 
 def test_approach3_is_exact_without_noise():
-    runs = ch.synthetic_isoflop(EPOCH_2024, noise=0.0, seed=2)
-    f = ch.fit_parametric(runs.N, runs.D, runs.loss)
+    runs = fitting.synthetic_isoflop(EPOCH_2024, noise=0.0, seed=2)
+    f = fitting.fit_parametric(runs.N, runs.D, runs.loss)
     for name in ("E", "A", "B", "alpha", "beta"):
         assert getattr(f, name) == pytest.approx(getattr(EPOCH_2024, name), rel=1e-3)
 
 
 def test_huber_resists_outliers():
-    runs = ch.synthetic_isoflop(CHINCHILLA, noise=0.003, outlier_fraction=0.08, seed=3)
-    f = ch.fit_parametric(runs.N, runs.D, runs.loss)
+    runs = fitting.synthetic_isoflop(CHINCHILLA, noise=0.003, outlier_fraction=0.08, seed=3)
+    f = fitting.fit_parametric(runs.N, runs.D, runs.loss)
     assert f.a == pytest.approx(ch.frontier_exponents(CHINCHILLA)[0], abs=0.03)
 
 
 @pytest.mark.parametrize("law", [CHINCHILLA, EPOCH_2024], ids=["chinchilla", "epoch"])
 def test_approach2_recovers_exponents(law):
     a_true, b_true = ch.frontier_exponents(law)
-    exact = ch.synthetic_isoflop(law, noise=0.0)
-    f0 = ch.fit_isoflop(exact.N, exact.C, exact.loss, exact.budget)
+    exact = fitting.synthetic_isoflop(law, noise=0.0)
+    f0 = fitting.fit_isoflop(exact.N, exact.C, exact.loss, exact.budget)
     assert f0.a == pytest.approx(a_true, abs=0.003)
-    noisy = ch.synthetic_isoflop(law, noise=0.005, seed=4)
-    f = ch.fit_isoflop(noisy.N, noisy.C, noisy.loss, noisy.budget, bootstrap=30, seed=0)
+    noisy = fitting.synthetic_isoflop(law, noise=0.005, seed=4)
+    f = fitting.fit_isoflop(noisy.N, noisy.C, noisy.loss, noisy.budget, bootstrap=30, seed=0)
     assert f.a == pytest.approx(a_true, abs=0.02)
     assert f.a + f.b == pytest.approx(1.0)
     assert f.intervals["a"][0] < f.intervals["a"][1]
@@ -232,9 +234,9 @@ def test_approach2_recovers_exponents(law):
 @pytest.mark.parametrize("law", [CHINCHILLA, EPOCH_2024], ids=["chinchilla", "epoch"])
 def test_approach1_recovers_exponents(law):
     a_true, _ = ch.frontier_exponents(law)
-    f0 = ch.fit_envelope(ch.synthetic_training_curves(law, noise=0.0))
+    f0 = fitting.fit_envelope(fitting.synthetic_training_curves(law, noise=0.0))
     assert f0.a == pytest.approx(a_true, abs=0.005)
-    f = ch.fit_envelope(ch.synthetic_training_curves(law, noise=0.003, seed=5), bootstrap=10)
+    f = fitting.fit_envelope(fitting.synthetic_training_curves(law, noise=0.003, seed=5), bootstrap=10)
     assert f.a == pytest.approx(a_true, abs=0.02)
     assert f.a + f.b == pytest.approx(1.0)
     assert f.to_dict()["approach"] == "envelope"
@@ -243,7 +245,7 @@ def test_approach1_recovers_exponents(law):
 def test_isoflop_minimum_of_a_parabola_is_exact():
     N = np.logspace(8, 10, 7)
     L = 2.0 + 0.1 * (np.log(N) - np.log(1e9)) ** 2
-    C, Nopt, Lmin = ch.isoflop_minima(np.r_[N, N], np.r_[np.full(7, 1e20), np.full(7, 1e21)], np.r_[L, L])
+    C, Nopt, Lmin = fitting.isoflop_minima(np.r_[N, N], np.r_[np.full(7, 1e20), np.full(7, 1e21)], np.r_[L, L])
     np.testing.assert_allclose(Nopt, [1e9, 1e9], rtol=1e-9)
     np.testing.assert_allclose(Lmin, [2.0, 2.0])
 
@@ -290,10 +292,26 @@ def test_explore_budget_table():
     assert round(table["chinchilla-rounded"].N_opt / 1e9, 1) == 32.2
     # Epoch's coefficients give ~20 tokens per parameter (Besiroglu et al. 2024)
     assert 18 < table["epoch"].tokens_per_param < 22
-    # Kaplan's frontier (Table 6): N = 1.3e9 C^0.73 with C in PF-days
-    pf = GOPHER_BUDGET_FLOPS / 8.64e19
-    assert table["kaplan"].N_opt == pytest.approx(1.3e9 * pf**0.73)
-    assert table["kaplan"].tokens_per_param < 1.0
+    # Kaplan's frontier (Table 6): N = 1.3e9 c^0.73, D = 2e10 c^0.27 at the c (PF-days) that spends the budget
+    k = table["kaplan"]
+    assert 6 * k.N_opt * k.D_opt == pytest.approx(GOPHER_BUDGET_FLOPS, rel=1e-9)
+    c = ch.kaplan_c_min_for_budget(GOPHER_BUDGET_FLOPS)
+    assert k.N_opt == pytest.approx(1.3e9 * c**0.73)
+    # along that frontier 6ND is about 1.8 C_min: the model trains near the critical batch, at twice C_min
+    assert 1.7 < GOPHER_BUDGET_FLOPS / (c * 8.64e19) < 1.9
+    assert k.tokens_per_param < 2.0
+
+
+@pytest.mark.parametrize("law", ch.LAW_NAMES)
+@pytest.mark.parametrize("C", [1e18, 5.76e23, 1e27])
+def test_every_named_law_spends_the_budget_it_is_given(law, C):
+    opt = ch.optimal_allocation(C, law)
+    assert 6 * opt.N_opt * opt.D_opt == pytest.approx(C, rel=1e-9)
+
+
+def test_the_default_law_is_epochs_refit():
+    assert ch.compute_optimal(1e24) == ch.compute_optimal(1e24, EPOCH_2024)
+    assert ch.optimal_allocation(1e24) == ch.optimal_allocation(1e24, "epoch")
 
 
 def test_loss_landscape_lines_and_path():
@@ -315,31 +333,31 @@ def test_loss_landscape_lines_and_path():
 @pytest.mark.parametrize(
     "call, name",
     [
-        (lambda: ch.fit_parametric([1e8] * 3, [1e9] * 3, [3.0] * 3), "N"),
-        (lambda: ch.fit_parametric([1e8] * 8, [1e9] * 7, [3.0] * 8), "same length"),
-        (lambda: ch.fit_parametric([1e8] * 8, [1e9] * 8, [3.0] * 7 + [np.nan]), "L"),
-        (lambda: ch.fit_parametric([1e8] * 8, [1e9] * 8, [3.0] * 8, reduction="median"), "reduction"),
-        (lambda: ch.fit_parametric([1e8] * 8, [1e9] * 8, [3.0] * 8, n_starts=0), "n_starts"),
-        (lambda: ch.fit_parametric([1e8] * 8, [1e9] * 8, [3.0] * 8, bootstrap=-1), "bootstrap"),
-        (lambda: ch.fit_parametric([1e8] * 8, [1e9] * 8, [3.0] * 8, delta=0), "delta"),
-        (lambda: ch.fit_parametric_grid([1e8] * 8, [1e9] * 8, [3.0] * 8, grid=[[1, 2, 3]]), "grid"),
-        (lambda: ch.fit_from_start([1e8] * 8, [1e9] * 8, [3.0] * 8, [1, 2]), "theta0"),
-        (lambda: ch.huber_objective([1, 2, 3], [1e8], [1e9], [3.0]), "theta"),
-        (lambda: ch.isoflop_minima([1e8, 2e8], [1e20, 1e20], [3.0, 2.9]), "N"),
-        (lambda: ch.isoflop_minima([1e8, 1e8, 2e8, 1e8, 2e8, 3e8], [1e20] * 3 + [1e21] * 3, [3, 2.5, 3, 3, 2.5, 3]), "N"),
-        (lambda: ch.isoflop_minima(np.logspace(8, 9, 3), [1e20] * 3, [3, 2.5, 3]), "C"),
-        (lambda: ch.isoflop_minima(np.tile(np.logspace(8, 9, 3), 2), [1e20] * 3 + [1e21] * 3, [2, 3, 2] * 2), "L"),
-        (lambda: ch.fit_envelope([ch.TrainingCurve(1e8, [1e9, 2e9], [3.0, 2.9])]), "curves"),
-        (lambda: ch.fit_envelope("abc"), "curves"),
-        (lambda: ch.fit_envelope([(1e8, [2e9, 1e9], [3.0, 2.9])] * 3), "curves"),
+        (lambda: fitting.fit_parametric([1e8] * 3, [1e9] * 3, [3.0] * 3), "N"),
+        (lambda: fitting.fit_parametric([1e8] * 8, [1e9] * 7, [3.0] * 8), "same length"),
+        (lambda: fitting.fit_parametric([1e8] * 8, [1e9] * 8, [3.0] * 7 + [np.nan]), "L"),
+        (lambda: fitting.fit_parametric([1e8] * 8, [1e9] * 8, [3.0] * 8, reduction="median"), "reduction"),
+        (lambda: fitting.fit_parametric([1e8] * 8, [1e9] * 8, [3.0] * 8, n_starts=0), "n_starts"),
+        (lambda: fitting.fit_parametric([1e8] * 8, [1e9] * 8, [3.0] * 8, bootstrap=-1), "bootstrap"),
+        (lambda: fitting.fit_parametric([1e8] * 8, [1e9] * 8, [3.0] * 8, delta=0), "delta"),
+        (lambda: fitting.fit_parametric_grid([1e8] * 8, [1e9] * 8, [3.0] * 8, grid=[[1, 2, 3]]), "grid"),
+        (lambda: fitting.fit_from_start([1e8] * 8, [1e9] * 8, [3.0] * 8, [1, 2]), "theta0"),
+        (lambda: parametric.huber_objective([1, 2, 3], [1e8], [1e9], [3.0]), "theta"),
+        (lambda: fitting.isoflop_minima([1e8, 2e8], [1e20, 1e20], [3.0, 2.9]), "N"),
+        (lambda: fitting.isoflop_minima([1e8, 1e8, 2e8, 1e8, 2e8, 3e8], [1e20] * 3 + [1e21] * 3, [3, 2.5, 3, 3, 2.5, 3]), "N"),
+        (lambda: fitting.isoflop_minima(np.logspace(8, 9, 3), [1e20] * 3, [3, 2.5, 3]), "C"),
+        (lambda: fitting.isoflop_minima(np.tile(np.logspace(8, 9, 3), 2), [1e20] * 3 + [1e21] * 3, [2, 3, 2] * 2), "L"),
+        (lambda: fitting.fit_envelope([fitting.TrainingCurve(1e8, [1e9, 2e9], [3.0, 2.9])]), "curves"),
+        (lambda: fitting.fit_envelope("abc"), "curves"),
+        (lambda: fitting.fit_envelope([(1e8, [2e9, 1e9], [3.0, 2.9])] * 3), "curves"),
         (lambda: ch.optimal_allocation(1e23, "gpt"), "law"),
         (lambda: ch.optimal_allocation(-1e23), "C"),
         (lambda: ch.explore_budget(0.0), "C"),
         (lambda: ch.loss_landscape("kaplan"), "law"),
         (lambda: ch.loss_landscape(N_range=(1e9, 1e8)), "N_range"),
-        (lambda: ch.synthetic_isoflop(noise=-1), "noise"),
-        (lambda: ch.synthetic_isoflop(n_per_budget=2), "n_per_budget"),
-        (lambda: ch.synthetic_training_curves(max_flops=1e10), "max_flops"),
+        (lambda: fitting.synthetic_isoflop(noise=-1), "noise"),
+        (lambda: fitting.synthetic_isoflop(n_per_budget=2), "n_per_budget"),
+        (lambda: fitting.synthetic_training_curves(max_flops=1e10), "max_flops"),
         (lambda: ch.compute_optimal(1e23, law="chinchilla"), "law"),
         (lambda: ch.loss(-1.0, 1e9), "N"),
     ],
@@ -355,11 +373,11 @@ def test_fit_rejects_nonpositive_or_nonfinite(bad, pos, which):
     cols[which] = cols[which].copy()
     cols[which][pos] = bad
     with pytest.raises(ValueError, match=which):
-        ch.fit_parametric(cols["N"], cols["D"], cols["L"])
+        fitting.fit_parametric(cols["N"], cols["D"], cols["L"])
 
 
 def test_result_dicts_are_json():
-    runs = ch.synthetic_isoflop(noise=0.0)
-    f = ch.fit_isoflop(runs.N, runs.C, runs.loss, runs.budget)
+    runs = fitting.synthetic_isoflop(noise=0.0)
+    f = fitting.fit_isoflop(runs.N, runs.C, runs.loss, runs.budget)
     assert json.loads(json.dumps(f.to_dict()))["exponents"]["a"] == pytest.approx(f.a)
-    assert math.isclose(ch.fit_parametric(runs.N, runs.D, runs.loss).law.alpha, CHINCHILLA.alpha, rel_tol=1e-3)
+    assert math.isclose(fitting.fit_parametric(runs.N, runs.D, runs.loss).law.alpha, CHINCHILLA.alpha, rel_tol=1e-3)

@@ -1,6 +1,5 @@
-"""Tests of the ``fit`` and ``optimal`` sub-commands (scalinglaws.cli_fit), through cli.main and a subprocess."""
+"""Tests of the ``fit`` and ``optimal`` sub-commands (scalinglaws.cli.fit, scalinglaws.cli.optimal), through cli.main and a subprocess."""
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -10,37 +9,28 @@ import pytest
 
 from scalinglaws import chinchilla as ch
 from scalinglaws import cli
-from scalinglaws.cli_fit import fit_kaplan_nd, read_runs, run_fit, run_optimal
+from scalinglaws import datasets, fitting
+from scalinglaws.cli.fit import read_runs, run_fit
+from scalinglaws.cli.optimal import run_optimal
+from scalinglaws.fitting import fit_kaplan_nd
 from scalinglaws.constants import GOPHER_BUDGET_FLOPS, KAPLAN_LND
 
-EPOCH_CSV = str(ch.EPOCH_DATA_CSV)
+EPOCH_CSV = str(datasets.data_file(datasets.EPOCH_DATA))
 EPOCH_COLS = ["--n-col", "Model Size", "--flops-col", "Training FLOP"]
 
-# The lab's sub-command needs its own module; until it exists, test cli.main with our commands only.
-_LAB = importlib.util.find_spec("scalinglaws.lab") is not None and \
-    importlib.util.find_spec("scalinglaws.lab.cli") is not None
-_ONLY_OURS = {"fit": "scalinglaws.cli_fit", "optimal": "scalinglaws.cli_fit"}
-
-
 @pytest.fixture
-def main(monkeypatch):
-    if not _LAB:
-        monkeypatch.setattr(cli, "COMMANDS", _ONLY_OURS)
+def main():
     return cli.main
 
 
 def _subprocess(args):
-    if _LAB:
-        cmd = [sys.executable, "-m", "scalinglaws", *args]
-    else:
-        code = ("import sys, scalinglaws.cli as c; c.COMMANDS = %r; sys.exit(c.main())" % _ONLY_OURS)
-        cmd = [sys.executable, "-c", code, *args]
+    cmd = [sys.executable, "-m", "scalinglaws", *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture
 def synthetic_csv(tmp_path):
-    runs = ch.synthetic_isoflop(noise=0.0)
+    runs = fitting.synthetic_isoflop(noise=0.0)
     path = tmp_path / "runs.csv"
     lines = ["N,D,loss"] + [f"{float(n)!r},{float(d)!r},{float(l)!r}" for n, d, l in zip(runs.N, runs.D, runs.loss)]
     path.write_text("\n".join(lines) + "\n")

@@ -178,12 +178,14 @@ def assigned(tmp_path_factory):
     return {m["name"]: m for m in (build.assign(src, out, wheel=wheel) for src in build.problem_sets())}
 
 
+@pytest.mark.slow
 def test_every_problem_set_is_assigned(assigned):
     assert set(assigned) == set(AUTO)
     for m in assigned.values():
         assert m["student"].is_file() and m["autograder"].is_file() and m["solution"].is_file()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(AUTO))
 def test_autograder_zip_installs_the_package_and_pinned_dependencies(assigned, name):
     z = assigned[name]["autograder"]
@@ -202,6 +204,7 @@ def test_autograder_zip_installs_the_package_and_pinned_dependencies(assigned, n
         assert any(p.startswith(dep + "==") for p in pins), dep
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(AUTO))
 def test_student_notebook_has_answer_cells_export_cell_and_the_form_only_warning(assigned, name):
     nb = json.loads(assigned[name]["student"].read_text())
@@ -260,6 +263,7 @@ def _leaks(text: str, name: str, short: bool = True) -> list[str]:
     return [a for a in answers if present(a)] + [h for h in hidden if h in text]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(AUTO))
 def test_student_notebooks_hold_no_solution_or_hidden_test(assigned, name):
     # search the cells' sources, not the notebook's metadata: random cell ids and
@@ -308,10 +312,12 @@ def graded(assigned, tmp_path_factory):
     return {"results": results, "environments": len(by_key)}
 
 
+@pytest.mark.slow
 def test_sets_with_identical_requirements_share_one_environment(graded):
     assert graded["environments"] == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(AUTO))
 def test_reference_solution_gets_full_marks_from_the_zip(graded, name):
     r = graded["results"][(name, "solution")]
@@ -319,12 +325,14 @@ def test_reference_solution_gets_full_marks_from_the_zip(graded, name):
     assert r["total"] == AUTO[name], r["scores"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(AUTO))
 def test_blank_notebook_scores_zero(graded, name):
     r = graded["results"][(name, "blank")]
     assert r["total"] == 0 and r["possible"] == AUTO[name], r["scores"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(AUTO))
 def test_partly_wrong_notebook_scores_exactly_its_right_answers(graded, name):
     # one wrong answer and one cell that raises: grading goes on after the error,
@@ -334,14 +342,17 @@ def test_partly_wrong_notebook_scores_exactly_its_right_answers(graded, name):
     assert r["total"] == sum(PARTIAL[name][1].values())
 
 
+@pytest.mark.slow
 def test_library_shortcut_inside_a_function_scores_zero_on_its_question(graded):
     assert graded["results"][("ps1_power_laws", "shortcut")]["scores"] == PS1_SHORTCUT[1]
 
 
+@pytest.mark.slow
 def test_oracle_true_answer_scores_nothing(graded):
     assert graded["results"][("ps8_oracle", "shortcut")]["scores"] == PS8_SHORTCUT[1]
 
 
+@pytest.mark.slow
 def test_project_graded_for_another_submitter_scores_nothing(graded):
     # the seed follows from STUDENT_ID; Gradescope's metadata must name that student
     assert graded["results"][("ps8_oracle", "someone else's")]["total"] == 0
@@ -481,6 +492,7 @@ def _chapter_solution_text(page: Path) -> list[str]:
             and "{cite" not in ln and "$" not in ln and "`" not in ln]
 
 
+@pytest.mark.slow
 def test_student_build_tree_holds_no_solution_hidden_test_or_instructor_page(tmp_path):
     made = build.build_notebooks(tmp_path, "student")
     html = build.build_student_book(tmp_path, chapters=["power_laws"])

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from scalinglaws import chinchilla
 from scalinglaws import data_constrained as dc
+from scalinglaws import explorers
 from scalinglaws.constants import MUENNIGHOFF_2023 as M
 
 unique = st.floats(min_value=1e6, max_value=1e13)
@@ -124,7 +125,7 @@ def test_repetition_value_vanishes():
 
 
 def test_explorer_defaults():
-    r = dc.data_constrained_explorer()
+    r = dc.explore_allocation()
     assert r.allocation.N == pytest.approx(7.0e9, rel=0.01)
     assert np.all(r.loss_constrained >= r.loss_unlimited - 1e-12)
     assert r.loss_constrained.min() == pytest.approx(r.allocation.loss, abs=2e-4)
@@ -184,7 +185,7 @@ def test_aggressive_filtering_wins_small_compute_loose_wins_large():
         (lambda: dc.optimal_allocation(-1e22, 25e9), "C"),
         (lambda: dc.optimal_allocation(1e22, 0), "U"),
         (lambda: dc.optimal_allocation(1e22, 25e9, n_grid=2), "n_grid"),
-        (lambda: dc.data_constrained_explorer(n_points=1), "n_points"),
+        (lambda: dc.explore_allocation(n_points=1), "n_points"),
         (lambda: dc.filtering_loss(1e6, 1e6, [0.1], [1.0], a=1, d=0), "b"),
         (lambda: dc.filtering_loss(1e6, 1e6, [-0.1], [1.0, 2.0], a=1, d=0), "tau"),
         (lambda: dc.filtering_loss(1e6, 0, [-0.1], [1.0], a=1, d=0), "pool_size"),
@@ -205,7 +206,7 @@ def test_bad_unique_tokens_rejected(U):
 
 
 def test_explorer_frame_matches_allocation():
-    fr = dc.explorer_frame(C=1e22, U=25e9)
+    fr = explorers.early_stopping.data_constrained_frame(C=1e22, U=25e9)
     a = dc.optimal_allocation(1e22, 25e9)
     assert fr.number("N").value == pytest.approx(a.N)
     assert fr.number("epochs").value == pytest.approx(a.epochs)

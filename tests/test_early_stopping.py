@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from scipy.optimize import minimize_scalar
 
 from scalinglaws import early_stopping as es
+from scalinglaws import explorers
 from scalinglaws import kaplan
 from scalinglaws.constants import KAPLAN_DATA_BOUND, KAPLAN_LND, KAPLAN_LNS
 
@@ -117,7 +118,7 @@ def test_stop_point_minimises_compute_at_its_loss(N):
 
 
 def test_explorer_defaults():
-    r = es.early_stopping_explorer()
+    r = es.explore_stopping()
     assert r.loss > r.converged_loss
     assert r.penalty == pytest.approx(r.loss / r.converged_loss - 1)
     assert r.tokens_needed == pytest.approx(es.data_bound_coefficient() * 1e8 ** (0.076 / 0.103))
@@ -127,7 +128,7 @@ def test_explorer_defaults():
 
 
 def test_explorer_enough_data_small_penalty():
-    r = es.early_stopping_explorer(N=1e8, D=es.kaplan_data_bound(1e8) * 10)
+    r = es.explore_stopping(N=1e8, D=es.kaplan_data_bound(1e8) * 10)
     assert r.penalty < 0.01
 
 
@@ -145,9 +146,9 @@ def test_explorer_enough_data_small_penalty():
         (lambda: es.stop_step_bound(1e8, -5), "D"),
         (lambda: es.stop_step_bound(0, 1e9), "N"),
         (lambda: es.compute_efficient_stop([1e8, -1]), "N"),
-        (lambda: es.early_stopping_explorer(N=0), "N"),
-        (lambda: es.early_stopping_explorer(D=float("inf")), "D"),
-        (lambda: es.early_stopping_explorer(n_steps=1), "n_steps"),
+        (lambda: es.explore_stopping(N=0), "N"),
+        (lambda: es.explore_stopping(D=float("inf")), "D"),
+        (lambda: es.explore_stopping(n_steps=1), "n_steps"),
     ],
 )
 def test_bad_input_names_argument(call, name):
@@ -161,12 +162,14 @@ def test_nonpositive_N_rejected(N):
         es.stop_step_bound(N, 1e9)
 
 
-def test_explorer_frame_matches_callback():
-    fr = es.explorer_frame(N=1e9, D=1e10)
-    r = es.early_stopping_explorer(N=1e9, D=1e10)
-    assert fr.number("penalty").value == pytest.approx(r.penalty)
-    assert fr.number("stop_steps").value == pytest.approx(r.stop_steps)
-    assert len(fr.series) == 4
+def test_explorer_marks_s_stop_where_the_infinite_data_curve_meets_the_finite_data_loss():
+    """Kaplan Eq. 5.7: S_stop is where L(N, inf) + (S_c/S)^alpha_S has come down to L(N, D)."""
+    fr = explorers.early_stopping.stopping_frame(N=1e9, D=1e10)
+    curve = next(s for s in fr.series if s.label == "infinite-data curve")
+    marker = next(s for s in fr.series if s.kind == "points")
+    at_stop = np.interp(np.log(marker.x[0]), np.log(curve.x), curve.y)
+    assert at_stop == pytest.approx(marker.y[0], rel=2e-3)
+    assert fr.number("stop_steps").value == pytest.approx(marker.x[0])
 
 
 @given(N_values)

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scalinglaws import kaplan
+from scalinglaws import fitting
 from scalinglaws.constants import (
     KAPLAN_ALPHA_C_MIN_EQ_B_7,
     KAPLAN_DATA_BOUND,
@@ -23,14 +24,6 @@ tokens = st.floats(min_value=1e6, max_value=1e15)
 
 
 # --- Table 5 laws ------------------------------------------------------------
-
-
-def test_single_laws_equal_one_at_their_scale_constants():
-    # L(X) = (X_c/X)^alpha_X is 1 nat/token exactly at X = X_c (Table 5).
-    assert kaplan.loss_N(T5.N_c) == pytest.approx(1.0)
-    assert kaplan.loss_D(T5.D_c) == pytest.approx(1.0)
-    assert kaplan.loss_C(T5.C_c) == pytest.approx(1.0)
-    assert kaplan.loss_C_min(T5.C_c_min) == pytest.approx(1.0)
 
 
 def test_doubling_factors_of_table5():
@@ -232,10 +225,10 @@ def test_learning_curve_extrapolates_from_its_early_part():
     rng = np.random.default_rng(0)
     L = kaplan.loss_NS(N, S) * np.exp(rng.normal(0, 0.002, S.size))
     early = S <= 2.5e4
-    fit = kaplan.fit_learning_curve(S[early], L[early], alpha_S=KAPLAN_LNS.alpha_S)
+    fit = fitting.fit_learning_curve(S[early], L[early], alpha_S=KAPLAN_LNS.alpha_S)
     assert fit.predict(2.5e5) == pytest.approx(kaplan.loss_NS(N, 2.5e5), rel=5e-3)
     assert fit.L_inf == pytest.approx(kaplan.loss_NS(N, np.inf), rel=1e-2)
-    free = kaplan.fit_learning_curve(S, kaplan.loss_NS(N, S))
+    free = fitting.fit_learning_curve(S, kaplan.loss_NS(N, S))
     assert free.alpha_S == pytest.approx(KAPLAN_LNS.alpha_S, rel=1e-3)
     assert free.S_c == pytest.approx(KAPLAN_LNS.S_c, rel=1e-2)
 
@@ -292,8 +285,8 @@ def test_explore_overfitting_consistent():
         (lambda: kaplan.tokens_for_penalty(1e9, penalty=0), "penalty"),
         (lambda: kaplan.overfitting_penalty_from_ratio(-1), "ratio"),
         (lambda: kaplan.model_size_range(-0.1), "max_excess"),
-        (lambda: kaplan.fit_learning_curve([1, 2], [3, 2]), "S"),
-        (lambda: kaplan.fit_learning_curve([1, 2, 3, 4], [3, 2, 1]), "same length"),
+        (lambda: fitting.fit_learning_curve([1, 2], [3, 2]), "S"),
+        (lambda: fitting.fit_learning_curve([1, 2, 3, 4], [3, 2, 1]), "same length"),
         (lambda: kaplan.explore_overfitting(N=0), "N"),
         (lambda: kaplan.explore_config(n_layer=0), "n_layer"),
     ],

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scalinglaws import chinchilla as ch
+from scalinglaws import fitting
 from scalinglaws import oracle as o
 
 
@@ -161,7 +162,7 @@ def test_a_sound_workflow_scores_well():
             r = orc.train(N, D, law.lr_opt(N), law.batch_opt(N, D))  # an oracle-tuned student
             Ns.append(N), Ds.append(D), Ls.append(r.loss)
     assert orc.spent <= o.DEFAULT_BUDGET_FLOPS
-    fit = ch.fit_parametric(np.array(Ns), np.array(Ds), np.array(Ls))
+    fit = fitting.fit_parametric(np.array(Ns), np.array(Ds), np.array(Ls))
     opt = ch.compute_optimal(o.DEFAULT_TARGET_FLOPS, fit.law)
     assert o.grade_prediction(opt.N_opt, opt.loss, seed=seed).score >= 8
 

@@ -99,7 +99,7 @@ def test_lagrangian_condition_at_solution():
 def test_large_inference_approaches_minimum_size():
     ell = 2.0
     r = ot.inference_optimal(ell, 1e30, CHINCHILLA)
-    assert r.N == pytest.approx(ot.min_params_for_loss(ell), rel=1e-3)
+    assert r.N == pytest.approx(ot.min_params_for_loss(ell, CHINCHILLA), rel=1e-3)
 
 
 def test_array_input_matches_scalar_solves():
@@ -166,9 +166,9 @@ def test_penalty_matches_iso_loss_curve_at_any_loss(k, ell):
 def test_penalty_diverges_at_minimum_size_and_is_monotone_below_one():
     k_min = ot.min_size_ratio(CHINCHILLA)
     k = np.linspace(k_min * 1.001, 1.0, 200)
-    p = ot.overtraining_penalty(k)
+    p = ot.overtraining_penalty(k, CHINCHILLA)
     assert np.all(np.diff(p) < 0)
-    assert ot.overtraining_penalty(k_min * (1 + 1e-9)) > 1e3
+    assert ot.overtraining_penalty(k_min * (1 + 1e-9), CHINCHILLA) > 1e3
 
 
 @pytest.mark.parametrize("p", [0.1, 1.0, 10.0])
@@ -248,7 +248,7 @@ def test_sardana_example_with_unrounded_chinchilla_law():
 
 @given(d=st.floats(0.0, 1e16), ref=st.floats(1e8, 1e12))
 def test_explorer_savings_bounded_by_minimum_size(d, ref):
-    r = ot.explore(d, reference_params=ref)
+    r = ot.explore_inference(d, reference_params=ref)
     assert -1e-12 <= r.savings < 1.0 - ot.min_size_ratio() + 1e-12
     assert r.chinchilla_N == pytest.approx(ref, rel=1e-10)
     assert r.N <= r.chinchilla_N * (1 + 1e-12)
@@ -273,9 +273,9 @@ def test_explorer_savings_bounded_by_minimum_size(d, ref):
         (lambda: ot.budget_optimal(-1.0, 0.0), "total_flops"),
         (lambda: ot.total_flops(1e9, 0.0, 1.0), "D_tr"),
         (lambda: ot.inference_share(1e12, -1.0), "D_inf"),
-        (lambda: ot.explore(1e12), "loss_target"),
-        (lambda: ot.explore(1e12, loss_target=2.0, reference_params=1e9), "reference_params"),
-        (lambda: ot.explore(1e12, reference_params=0.0), "reference_params"),
+        (lambda: ot.explore_inference(1e12), "loss_target"),
+        (lambda: ot.explore_inference(1e12, loss_target=2.0, reference_params=1e9), "reference_params"),
+        (lambda: ot.explore_inference(1e12, reference_params=0.0), "reference_params"),
         (lambda: ot.gadre_loss(-1.0, 20.0, ot.gadre_from_parametric(equal_exponent_law(1.8, 400, 400, 0.3))), "C"),
         (lambda: ot.gadre_compute_multiplier(0.0, ot.gadre_from_parametric(equal_exponent_law(1.8, 400, 400, 0.3))), "M"),
     ],

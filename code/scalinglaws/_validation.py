@@ -7,20 +7,23 @@ silent NaN.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
 __all__ = ["as_float_array", "check_positive", "check_finite", "check_same_length", "check_scalar", "check_in",
-           "check_instance", "scalar_or_array"]
+           "check_instance", "scalar_or_array", "parse_number"]
 
 
-def as_float_array(name: str, value, *, positive: bool = False, nonnegative: bool = False, min_size: int = 0) -> np.ndarray:
+def as_float_array(name: str, value, *, positive: bool = False, nonnegative: bool = False, min_size: int = 0,
+                   whole: bool = False) -> np.ndarray:
     """Return ``value`` as a float ndarray, checking it is numeric and finite.
 
     Raises ``ValueError`` naming ``name`` when ``value`` is not numeric, holds a
     NaN or infinity, is not strictly positive (``positive=True``), is negative
-    (``nonnegative=True``) or has fewer than ``min_size`` elements.
+    (``nonnegative=True``), is not made of whole numbers (``whole=True``) or has
+    fewer than ``min_size`` elements.
     """
     try:
         arr = np.asarray(value, dtype=float)
@@ -34,6 +37,8 @@ def as_float_array(name: str, value, *, positive: bool = False, nonnegative: boo
         raise ValueError(f"{name} must be strictly positive")
     if nonnegative and not np.all(arr >= 0):
         raise ValueError(f"{name} must be non-negative")
+    if whole and np.any(arr != np.round(arr)):
+        raise ValueError(f"{name} must hold whole numbers")
     return arr
 
 
@@ -95,3 +100,18 @@ def scalar_or_array(x):
     """A 0-d result becomes a Python float; arrays pass through as float arrays."""
     x = np.asarray(x, dtype=float)
     return x if x.ndim else float(x)
+
+
+def parse_number(text: str, name: str, *, positive: bool = False) -> float:
+    """Parse ``text`` (from a file or a command line) as a finite float, strictly positive if asked.
+
+    ``name`` says where the text came from in the ``ValueError`` (e.g.
+    ``"--compute"`` or ``"column 'loss', line 7"``).
+    """
+    try:
+        v = float(str(text).strip())
+    except ValueError:
+        raise ValueError(f"{name}: {text!r} is not a number") from None
+    if not math.isfinite(v) or (positive and v <= 0):
+        raise ValueError(f"{name}: {text!r} must be a {'positive ' if positive else ''}finite number")
+    return v

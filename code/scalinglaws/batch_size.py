@@ -19,8 +19,9 @@ Three ideas live here:
   :class:`GradientNoiseScale`. These take plain floats (squared gradient
   norms), so any framework can feed them.
 
-It also holds DeepSeek LLM's hyperparameter laws for the optimal batch size and
-learning rate vs compute, and the muP width scalings of Tensor Programs V.
+Fitting the trade-off to runs is :func:`scalinglaws.fitting.tradeoff.fit_tradeoff`;
+learning-rate and batch-size laws across scale (DeepSeek, μP) are
+:mod:`scalinglaws.hyperparameters`.
 """
 
 from __future__ import annotations
@@ -29,11 +30,9 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from scipy import optimize
-from tqdm.auto import tqdm
 
-from scalinglaws._validation import as_float_array, check_in, check_same_length, check_scalar, scalar_or_array
-from scalinglaws.constants import DEEPSEEK_2024, KAPLAN_LNS, KAPLAN_TABLE5, MUP_TABLE3
+from scalinglaws._validation import as_float_array, check_scalar, scalar_or_array
+from scalinglaws.constants import KAPLAN_LNS, KAPLAN_TABLE5
 
 __all__ = [
     "critical_batch",
@@ -47,8 +46,6 @@ __all__ = [
     "min_compute",
     "tradeoff_curve",
     "TradeoffCurve",
-    "TradeoffFit",
-    "fit_tradeoff",
     "TradeoffPoint",
     "explore_tradeoff",
     "kaplan_min_steps",
@@ -58,10 +55,6 @@ __all__ = [
     "two_batch_estimates",
     "GradientNoiseScale",
     "critical_batch_ramp",
-    "deepseek_optimal_batch",
-    "deepseek_optimal_lr",
-    "MupScaling",
-    "mup_scaling",
 ]
 
 
@@ -198,74 +191,6 @@ def tradeoff_curve(S_min, E_min, B=None, *, num: int = 200, span: float = 1e3) -
         B = as_float_array("B", B, positive=True)
     S = S_min + E_min / B
     return TradeoffCurve(B, S, B * S)
-
-
-class TradeoffFit(NamedTuple):
-    """Result of :func:`fit_tradeoff`; intervals are bootstrap percentiles (None without bootstrap)."""
-
-    S_min: float
-    E_min: float
-    B_crit: float  # = E_min / S_min
-    S_min_interval: tuple[float, float] | None
-    E_min_interval: tuple[float, float] | None
-    B_crit_interval: tuple[float, float] | None
-    rms_log_residual: float  # root-mean-square of log(S) - log(S_fit)
-    n_points: int
-
-
-def _fit_tradeoff_once(S: np.ndarray, B: np.ndarray) -> tuple[float, float, float]:
-    # S = S_min + E_min / B is linear in (S_min, E_min): least squares for a start ...
-    A = np.column_stack([np.ones_like(B), 1.0 / B])
-    coef, *_ = np.linalg.lstsq(A / S[:, None], np.ones_like(S), rcond=None)  # relative errors
-    start = np.log(np.clip(coef, 1e-12 * S.max(), None) if np.all(coef > 0) else [S.min(), S.min() * np.median(B)])
-
-    # ... then minimise the squared log residuals (step counts have multiplicative noise).
-    def resid(p):
-        return np.log(S) - np.logaddexp(p[0], p[1] - np.log(B))
-
-    res = optimize.least_squares(resid, start, method="lm")
-    r = resid(res.x)
-    return float(np.exp(res.x[0])), float(np.exp(res.x[1])), float(np.sqrt(np.mean(r**2)))
-
-
-def fit_tradeoff(steps, examples, *, n_bootstrap: int = 0, confidence: float = 0.9, seed: int = 0,
-                 progress: bool = False) -> TradeoffFit:
-    """Fit S_min and E_min to measured (steps, examples) pairs that all reach the same target loss.
-
-    Each pair is one run: ``steps`` S_i optimizer updates and ``examples``
-    E_i = B_i S_i examples (or tokens) consumed to first reach the target. The
-    model is McCandlish et al.'s S = S_min (1 + B_crit/B) = S_min + E_min/B,
-    fitted by least squares on log S (scipy ``least_squares``, started from the
-    linear solution). With ``n_bootstrap`` > 0 the runs are resampled with
-    replacement and the ``confidence`` percentile interval is returned.
-    """
-    S = as_float_array("steps", steps, positive=True, min_size=2)
-    E = as_float_array("examples", examples, positive=True, min_size=2)
-    if S.ndim != 1 or E.ndim != 1:
-        raise ValueError("steps and examples must be one-dimensional")
-    n = check_same_length(steps=S, examples=E)
-    B = E / S
-    if np.unique(B).size < 2:
-        raise ValueError("examples/steps (the batch sizes) must take at least two distinct values")
-    n_bootstrap = check_scalar("n_bootstrap", n_bootstrap, low=0, integer=True)
-    confidence = check_scalar("confidence", confidence, low=0, high=1, low_inclusive=False, high_inclusive=False)
-    seed = check_scalar("seed", seed, low=0, integer=True)
-
-    S_min, E_min, rms = _fit_tradeoff_once(S, B)
-    intervals = (None, None, None)
-    if n_bootstrap:
-        rng = np.random.default_rng(seed)
-        draws = []
-        for _ in tqdm(range(n_bootstrap), desc="bootstrap", disable=not progress):
-            idx = rng.integers(0, n, n)
-            if np.unique(B[idx]).size < 2:
-                continue
-            s, e, _ = _fit_tradeoff_once(S[idx], B[idx])
-            draws.append((s, e, e / s))
-        draws = np.array(draws)
-        q = [(1 - confidence) / 2 * 100, (1 + confidence) / 2 * 100]
-        intervals = tuple(tuple(float(v) for v in np.percentile(draws[:, k], q)) for k in range(3))
-    return TradeoffFit(S_min, E_min, E_min / S_min, *intervals, rms, n)
 
 
 def kaplan_min_steps(N, L, *, law=KAPLAN_LNS):
@@ -474,69 +399,3 @@ def critical_batch_ramp(L, *, B_min: float = 1.0, B_max: float = math.inf, power
     if power_of_two:
         B = 2.0 ** np.floor(np.log2(B))
     return _out(np.clip(B, B_min, B_max))
-
-
-# ---------------------------------------------------------------------------
-# Hyperparameter laws: DeepSeek LLM (2024) and muP (Tensor Programs V)
-# ---------------------------------------------------------------------------
-
-
-def deepseek_optimal_batch(C):
-    """DeepSeek LLM's near-optimal batch size in **tokens**: B_opt = 0.2920 C^0.3271 (their Eq. 1).
-
-    ``C`` is non-embedding training compute in FLOPs (C = M D, M the
-    non-embedding FLOPs per token). Fitted on 1e17-2e19 FLOPs.
-    """
-    C = as_float_array("C", C, positive=True)
-    d = DEEPSEEK_2024
-    return _out(d["batch_coefficient"] * C ** d["batch_exponent"])
-
-
-def deepseek_optimal_lr(C):
-    """DeepSeek LLM's near-optimal (AdamW peak) learning rate: eta_opt = 0.3118 C^-0.1250 (their Eq. 1).
-
-    ``C`` is non-embedding training compute in FLOPs.
-    """
-    C = as_float_array("C", C, positive=True)
-    d = DEEPSEEK_2024
-    return _out(d["lr_coefficient"] * C ** d["lr_exponent"])
-
-
-class MupScaling(NamedTuple):
-    """Multipliers to apply to a base model's init variance and learning rate at a new width."""
-
-    init_var: float
-    lr: float
-
-
-_MUP_LAYERS = ("input", "hidden", "output", "bias")
-
-
-def mup_scaling(layer: str, width: float, base_width: float, *, optimizer: str = "adam",
-                parametrization: str = "mup") -> MupScaling:
-    """How a layer's init variance and learning rate change when the width goes ``base_width`` -> ``width``.
-
-    From Tensor Programs V, Table 3 (:data:`scalinglaws.constants.MUP_TABLE3`):
-    with fan_in (or fan_out, for input weights) proportional to the width,
-    a rule "variance 1/fan_in" becomes the multiplier base_width/width, and so
-    on. ``layer`` is one of "input", "hidden", "output", "bias" (biases scale
-    like input weights); ``optimizer`` "adam" or "sgd"; ``parametrization``
-    "mup" or "standard" (init 1/fan_in everywhere, one global learning rate).
-    Tune the learning rate on the base model, then multiply by ``lr``.
-    """
-    check_in("layer", layer, _MUP_LAYERS)
-    check_in("optimizer", optimizer, ("adam", "sgd"))
-    check_in("parametrization", parametrization, ("mup", "standard"))
-    width = check_scalar("width", width, low=0, low_inclusive=False)
-    base_width = check_scalar("base_width", base_width, low=0, low_inclusive=False)
-    r = width / base_width  # how much fan_in (hidden/output) or fan_out (input) grew
-    row = MUP_TABLE3["input" if layer == "bias" else layer]
-    if parametrization == "standard":
-        # init 1/fan_in: input fan_in fixed (the vocabulary/data dimension), others grow with width.
-        return MupScaling(1.0 if layer in ("input", "bias") else 1.0 / r, 1.0)
-    init_power = row["init_var_fan_in_power"]  # variance proportional to fan_in^power
-    lr_power = row[f"{optimizer}_lr_power"]  # lr proportional to (fan_in or fan_out)^power
-    if layer in ("input", "bias"):
-        # fan_in is the fixed input dimension; fan_out grows with width (the SGD rule uses fan_out).
-        return MupScaling(1.0, r ** lr_power)
-    return MupScaling(r**init_power, r**lr_power)

@@ -40,16 +40,12 @@ __all__ = [
     "Allocation",
     "optimal_allocation",
     "DataConstrainedReport",
-    "data_constrained_explorer",
+    "explore_allocation",
     "filtering_loss",
     "top_k_pools",
     "best_filtering_pool",
-    "explorer_frame",
 ]
 
-
-def _check_law(law) -> DataConstrainedLoss:
-    return check_instance("law", law, DataConstrainedLoss)
 
 
 _out = scalar_or_array
@@ -66,7 +62,7 @@ def effective_data(U_D, R_D, law: DataConstrainedLoss = MUENNIGHOFF_2023):
     D' = U_D + U_D R_D* (1 - exp(-R_D/R_D*)), with ``R_D`` >= 0 the number of
     repeated epochs (R_D = 3 means 4 epochs). D' <= U_D (1 + R_D*); R_D = 0 gives U_D.
     """
-    law = _check_law(law)
+    law = check_instance("law", law, DataConstrainedLoss)
     U_D = as_float_array("U_D", U_D, positive=True)
     R_D = as_float_array("R_D", R_D, nonnegative=True)
     return _out(_effective(U_D, R_D, law.R_D_star))
@@ -77,7 +73,7 @@ def effective_params(U_N, R_N, law: DataConstrainedLoss = MUENNIGHOFF_2023):
 
     N' = U_N + U_N R_N* (1 - exp(-R_N/R_N*)); a model of N parameters has R_N = N/U_N - 1.
     """
-    law = _check_law(law)
+    law = check_instance("law", law, DataConstrainedLoss)
     U_N = as_float_array("U_N", U_N, positive=True)
     R_N = as_float_array("R_N", R_N, nonnegative=True)
     return _out(_effective(U_N, R_N, law.R_N_star))
@@ -89,7 +85,7 @@ def unconstrained_law(law: DataConstrainedLoss = MUENNIGHOFF_2023) -> Parametric
     With no repetition N' = N and D' = D, so :mod:`scalinglaws.chinchilla` gives the
     unconstrained compute-optimal allocation of Muennighoff et al.'s C4 fit.
     """
-    law = _check_law(law)
+    law = check_instance("law", law, DataConstrainedLoss)
     return ParametricLoss(law.E, law.A, law.B, law.alpha, law.beta,
                           source=law.source + "; unlimited-data limit (R_D = R_N = 0)")
 
@@ -101,7 +97,7 @@ def optimal_params_for_data(U_D, law: DataConstrainedLoss = MUENNIGHOFF_2023):
     D_opt = U_D gives N = G (G U_D)^(beta/alpha), G = (alpha A/(beta B))^(1/(alpha+beta)):
     the README's ``D_to_N``. Parameters beyond it count as excess (R_N > 0).
     """
-    law = _check_law(law)
+    law = check_instance("law", law, DataConstrainedLoss)
     U_D = as_float_array("U_D", U_D, positive=True)
     G = (law.alpha * law.A / (law.beta * law.B)) ** (1.0 / (law.alpha + law.beta))
     return _out(G * (G * U_D) ** (law.beta / law.alpha))
@@ -114,7 +110,7 @@ def loss(N, D, U, law: DataConstrainedLoss = MUENNIGHOFF_2023):
     seen; otherwise the data is repeated D/U times. Matches the README's
     ``scaling_law(N, D, U)`` (which asserts U <= D) for U <= D. Arguments broadcast.
     """
-    law = _check_law(law)
+    law = check_instance("law", law, DataConstrainedLoss)
     N = as_float_array("N", N, positive=True)
     D = as_float_array("D", D, positive=True)
     U = as_float_array("U", U, positive=True)
@@ -133,7 +129,7 @@ def repetition_value(epochs, law: DataConstrainedLoss = MUENNIGHOFF_2023):
     ``epochs`` >= 1 (may be fractional). 1 at one epoch; about 0.93 at 4 epochs;
     tends to (1 + R_D*)/epochs, i.e. to 0, as epochs grow.
     """
-    law = _check_law(law)
+    law = check_instance("law", law, DataConstrainedLoss)
     epochs = as_float_array("epochs", epochs)
     if not np.all(epochs >= 1):
         raise ValueError("epochs must be >= 1 (one pass over the unique data at least)")
@@ -167,7 +163,7 @@ def optimal_allocation(C: float, U: float, law: DataConstrainedLoss = MUENNIGHOF
     refines it between the grid neighbours. At C = 1e22 and U = 25e9 it gives
     about 7.0e9 parameters and 237e9 tokens (9.5 epochs), as in the datablations README.
     """
-    law = _check_law(law)
+    law = check_instance("law", law, DataConstrainedLoss)
     C = check_scalar("C", C, low=0.0, low_inclusive=False)
     U = check_scalar("U", U, low=0.0, low_inclusive=False)
     n_grid = check_scalar("n_grid", n_grid, low=5, integer=True)
@@ -195,7 +191,7 @@ class DataConstrainedReport(NamedTuple):
     compute_equivalent: float  # FLOPs an unlimited-data run needs to match the constrained loss
 
 
-def data_constrained_explorer(C: float = 1e22, U: float = 25e9, n_points: int = 200,
+def explore_allocation(C: float = 1e22, U: float = 25e9, n_points: int = 200,
                               law: DataConstrainedLoss = MUENNIGHOFF_2023) -> DataConstrainedReport:
     """Callback of the chapter's widget: IsoFLOP curves with and without a unique-data limit.
 
@@ -206,7 +202,7 @@ def data_constrained_explorer(C: float = 1e22, U: float = 25e9, n_points: int = 
     """
     from scipy.optimize import brentq
 
-    law = _check_law(law)
+    law = check_instance("law", law, DataConstrainedLoss)
     n_points = check_scalar("n_points", n_points, low=2, integer=True)
     alloc = optimal_allocation(C, U, law)
     free_law = unconstrained_law(law)
@@ -287,32 +283,3 @@ def best_filtering_pool(n_samples, bucket_size: float, b_buckets, tau: float, a:
     pools = top_k_pools(bucket_size, b_buckets, tau)
     losses = np.array([np.atleast_1d(filtering_loss(n, P, b, t, a, d)) for P, b, t in pools])
     return losses, np.argmin(losses, axis=0) + 1
-
-
-def explorer_frame(C: float = 1e22, U: float = 25e9):
-    """The data-constrained explorer at (``C`` FLOPs, ``U`` unique tokens), as a :class:`scalinglaws.explorer.Frame`.
-
-    Curves: loss along the IsoFLOP line C = 6ND versus N, with U unique tokens
-    and with unlimited data; markers at both optima. Numbers: the best N, tokens,
-    epochs and loss, the unlimited-data loss, and the compute an unlimited-data
-    run would need to match the constrained optimum (as a fraction of C).
-    """
-    from scalinglaws.explorer import Frame, Number, Series
-
-    r = data_constrained_explorer(C, U)
-    a = r.allocation
-    return Frame(
-        series=(
-            Series(f"U = {U:.2g} unique tokens", r.N_grid, r.loss_constrained),
-            Series("unlimited unique data", r.N_grid, r.loss_unlimited, dashed=True),
-            Series("optima", [a.N, a.N_unlimited], [a.loss, a.loss_unlimited], kind="points"),
-        ),
-        numbers=(
-            Number("N", "best N (params)", a.N),
-            Number("D", "tokens seen", a.D),
-            Number("epochs", "epochs", a.epochs),
-            Number("loss", "loss (nats/token)", a.loss, "{:.4f}"),
-            Number("loss_free", "unlimited-data loss", a.loss_unlimited, "{:.4f}"),
-            Number("c_eq", "compute worth (x C)", r.compute_equivalent / C),
-        ),
-    )

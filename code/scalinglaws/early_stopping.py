@@ -17,7 +17,7 @@ This module adds what early stopping needs on top of them:
 * the early-stopping step S_stop >~ S_c/[L(N, D) - L(N, inf)]^(1/alpha_S)
   (Eq. 5.7, :func:`stop_step_bound`);
 * the compute-efficient stopping point in steps (:func:`compute_efficient_stop`);
-* the widget's callback (:func:`early_stopping_explorer`).
+* the widget's callback (:func:`explore_stopping`).
 """
 
 from __future__ import annotations
@@ -44,8 +44,7 @@ __all__ = [
     "StopPoint",
     "compute_efficient_stop",
     "EarlyStoppingReport",
-    "early_stopping_explorer",
-    "explorer_frame",
+    "explore_stopping",
 ]
 
 
@@ -143,7 +142,7 @@ class EarlyStoppingReport(NamedTuple):
     curve: np.ndarray  # infinite-data learning curve L(N, inf) + (S_c/S)^alpha_S on ``steps``
 
 
-def early_stopping_explorer(N: float = 1e8, D: float = 1e9, n_steps: int = 200) -> EarlyStoppingReport:
+def explore_stopping(N: float = 1e8, D: float = 1e9, n_steps: int = 200) -> EarlyStoppingReport:
     """Callback of the chapter's widget: overfitting penalty, data bound and S_stop for (N, D).
 
     ``steps`` runs log-uniformly from 1e2 to 1e9 (``n_steps`` points); ``curve`` is
@@ -165,33 +164,4 @@ def early_stopping_explorer(N: float = 1e8, D: float = 1e9, n_steps: int = 200) 
         stop_steps=float(stop_step_bound(N, D)),
         steps=steps,
         curve=float(loss_ND(N, np.inf)) + (KAPLAN_LNS.S_c / steps) ** KAPLAN_LNS.alpha_S,
-    )
-
-
-
-def explorer_frame(N: float = 1e8, D: float = 1e9):
-    """The early-stopping explorer at (``N`` parameters, ``D`` tokens), as a :class:`scalinglaws.explorer.Frame`.
-
-    Curves against steps: the infinite-data learning curve L(N, inf) + (S_c/S)^alpha_S,
-    the finite-data loss L(N, D) and the converged loss L(N, inf); a marker at
-    S_stop (Eq. 5.7). Numbers: the overfitting penalty, the tokens that would keep
-    it at 2% (exact and Kaplan's 5e3 N^0.74) and S_stop.
-    """
-    from scalinglaws.explorer import Frame, Number, Series
-
-    r = early_stopping_explorer(N, D)
-    flat = np.ones_like(r.steps)
-    return Frame(
-        series=(
-            Series("infinite-data curve", r.steps, r.curve),
-            Series(f"L(N, D), D = {D:.2g}", r.steps, r.loss * flat),
-            Series("L(N, inf)", r.steps, r.converged_loss * flat, dashed=True),
-            Series("S_stop bound", [r.stop_steps], [r.loss], kind="points"),
-        ),
-        numbers=(
-            Number("penalty", "penalty dL", r.penalty, "{:.2%}"),
-            Number("tokens_needed", "D for dL = 2%", r.tokens_needed),
-            Number("kaplan_bound", "5e3 N^0.74", r.kaplan_bound),
-            Number("stop_steps", "S_stop (steps)", r.stop_steps),
-        ),
     )

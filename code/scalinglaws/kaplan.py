@@ -18,11 +18,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy.optimize import curve_fit
 
 from scalinglaws import compute
 from scalinglaws import batch_size as _batch_size
-from scalinglaws._validation import as_float_array, check_same_length, check_scalar, scalar_or_array
+from scalinglaws._validation import as_float_array, check_scalar, scalar_or_array
 from scalinglaws.constants import (
     GPT_CONFIGS,
     KAPLAN_DATA_BOUND,
@@ -59,8 +58,6 @@ __all__ = [
     "overfitting_penalty_from_ratio",
     "tokens_for_penalty",
     "learning_rate",
-    "LearningCurveFit",
-    "fit_learning_curve",
     "ConfigSummary",
     "explore_config",
     "OverfittingSummary",
@@ -383,54 +380,6 @@ def learning_rate(N):
     if not np.all(lr > 0):
         raise ValueError("N is too large: Kaplan's learning-rate rule (Eq. D.1) gives a non-positive rate there")
     return _out(lr)
-
-
-# ---------------------------------------------------------------------------
-# Extrapolating a learning curve (universality of training, Section 5)
-# ---------------------------------------------------------------------------
-
-
-class LearningCurveFit(NamedTuple):
-    """Fit of L(S) = L_inf + (S_c/S)^alpha_S to one learning curve."""
-
-    L_inf: float  # nats/token, the converged loss (N_c/N)^alpha_N
-    S_c: float  # steps
-    alpha_S: float
-    n_points: int
-
-    def predict(self, S):
-        """Loss (nats/token) predicted at ``S`` steps."""
-        S = as_float_array("S", S, positive=True)
-        return _out(self.L_inf + (self.S_c / S) ** self.alpha_S)
-
-
-def fit_learning_curve(S, L, alpha_S=None) -> LearningCurveFit:
-    """Fit L(S) = L_inf + (S_c/S)^alpha_S to (steps ``S``, loss ``L`` nats/token) by least squares in log L.
-
-    ``alpha_S`` fixes the exponent (e.g. Kaplan's universal 0.76) and fits only
-    L_inf and S_c; ``None`` fits all three. Uses ``scipy.optimize.curve_fit``.
-    """
-    S = as_float_array("S", S, positive=True, min_size=3)
-    L = as_float_array("L", L, positive=True, min_size=3)
-    if S.ndim != 1 or L.ndim != 1:
-        raise ValueError("S and L must be one-dimensional")
-    check_same_length(S=S, L=L)
-    if alpha_S is not None:
-        alpha_S = _exponent("alpha_S", alpha_S)
-
-    def model(s, L_inf, log_S_c, a):
-        return np.log(L_inf + np.exp(a * (log_S_c - np.log(s))))
-
-    L_inf0 = 0.9 * float(L.min())
-    S_c0 = float(np.exp(np.median(np.log(S))))
-    if alpha_S is None:
-        f, p0, bounds = model, [L_inf0, np.log(S_c0), 0.7], ([1e-6, -20.0, 0.01], [float(L.min()), 50.0, 5.0])
-    else:
-        f = lambda s, L_inf, log_S_c: model(s, L_inf, log_S_c, alpha_S)  # noqa: E731
-        p0, bounds = [L_inf0, np.log(S_c0)], ([1e-6, -20.0], [float(L.min()), 50.0])
-    popt, _ = curve_fit(f, S, np.log(L), p0=p0, bounds=bounds, maxfev=20000)
-    a = float(popt[2]) if alpha_S is None else alpha_S
-    return LearningCurveFit(float(popt[0]), float(np.exp(popt[1])), a, int(S.size))
 
 
 # ---------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from scipy.optimize import brentq
 from scalinglaws._validation import as_float_array, check_instance, check_scalar, scalar_or_array
 from scalinglaws.chinchilla import compute_optimal
 from scalinglaws.constants import (
+    DEFAULT_LAW,
     CHINCHILLA,
     MINICPM_TOKENS_PER_PARAM,
     MODELS,
@@ -66,12 +67,9 @@ __all__ = [
     "SardanaCheck",
     "sardana_example",
     "Exploration",
-    "explore",
+    "explore_inference",
 ]
 
-
-def _check_law(law) -> ParametricLoss:
-    return check_instance("law", law, ParametricLoss)
 
 
 _scalar = scalar_or_array
@@ -109,19 +107,19 @@ def inference_share(D_tr, D_inf):
 # ---------------------------------------------------------------------------
 
 
-def min_params_for_loss(loss_target, law: ParametricLoss = CHINCHILLA) -> float:
+def min_params_for_loss(loss_target, law: ParametricLoss = DEFAULT_LAW) -> float:
     """Smallest N that can reach ``loss_target`` with unlimited data: (A / (ℓ − E))^(1/α)."""
-    law = _check_law(law)
+    law = check_instance("law", law, ParametricLoss)
     ell = _check_loss_target(loss_target, law)
     return (law.A / (ell - law.E)) ** (1.0 / law.alpha)
 
 
-def iso_loss_tokens(N, loss_target, law: ParametricLoss = CHINCHILLA):
+def iso_loss_tokens(N, loss_target, law: ParametricLoss = DEFAULT_LAW):
     """Training tokens D_tr that bring an N-parameter model to ``loss_target`` (closed form).
 
     D_tr = (B / (ℓ − E − A/N^α))^(1/β); ``N`` must exceed :func:`min_params_for_loss`.
     """
-    law = _check_law(law)
+    law = check_instance("law", law, ParametricLoss)
     ell = _check_loss_target(loss_target, law)
     N = as_float_array("N", N, positive=True)
     gap = ell - law.E - law.A / N**law.alpha
@@ -141,23 +139,23 @@ def _point(s: float, ell: float, law: ParametricLoss) -> tuple[float, float]:
     return N, D
 
 
-def chinchilla_point_for_loss(loss_target, law: ParametricLoss = CHINCHILLA) -> tuple[float, float]:
+def chinchilla_point_for_loss(loss_target, law: ParametricLoss = DEFAULT_LAW) -> tuple[float, float]:
     """(N, D) that reach ``loss_target`` with the least training compute 6·N·D.
 
     It is the point s* = β/(α+β) of the iso-loss curve, where α·A/N^α = β·B/D^β,
     i.e. the Chinchilla compute-optimal model whose predicted loss is ``loss_target``.
     """
-    law = _check_law(law)
+    law = check_instance("law", law, ParametricLoss)
     ell = _check_loss_target(loss_target, law)
     return _point(law.beta / (law.alpha + law.beta), ell, law)
 
 
-def chinchilla_quality_loss(N, law: ParametricLoss = CHINCHILLA):
+def chinchilla_quality_loss(N, law: ParametricLoss = DEFAULT_LAW):
     """Loss of the compute-optimal (Chinchilla-trained) model with ``N`` parameters.
 
     The optimum satisfies α·A/N^α = β·B/D^β, so L = E + (A/N^α)·(1 + α/β).
     """
-    law = _check_law(law)
+    law = check_instance("law", law, ParametricLoss)
     N = as_float_array("N", N, positive=True)
     return _scalar(law.E + law.A / N**law.alpha * (1.0 + law.alpha / law.beta))
 
@@ -217,7 +215,7 @@ def _solve_share(ell: float, D_inf: float, law: ParametricLoss) -> float:
     return -math.expm1(z)
 
 
-def inference_optimal(loss_target, D_inf, law: ParametricLoss = CHINCHILLA) -> InferenceOptimal:
+def inference_optimal(loss_target, D_inf, law: ParametricLoss = DEFAULT_LAW) -> InferenceOptimal:
     """Sardana et al.'s optimum: argmin of 6·N·D_tr + 2·N·D_inf subject to L(N, D_tr) = ``loss_target``.
 
     The Lagrangian condition is D_inf = 3·D_tr·(α·A/N^α / (β·B/D_tr^β) − 1); it is
@@ -226,7 +224,7 @@ def inference_optimal(loss_target, D_inf, law: ParametricLoss = CHINCHILLA) -> I
     model of that loss; as D_inf grows, N falls toward :func:`min_params_for_loss`.
     ``D_inf`` may be an array (one solve per value).
     """
-    law = _check_law(law)
+    law = check_instance("law", law, ParametricLoss)
     ell = _check_loss_target(loss_target, law)
     D_inf_arr = as_float_array("D_inf", D_inf, nonnegative=True)
     results = []
@@ -238,14 +236,14 @@ def inference_optimal(loss_target, D_inf, law: ParametricLoss = CHINCHILLA) -> I
     return InferenceOptimal(*(np.array(col).reshape(D_inf_arr.shape) for col in zip(*results)))
 
 
-def budget_optimal(total_flops, D_inf, law: ParametricLoss = CHINCHILLA) -> InferenceOptimal:
+def budget_optimal(total_flops, D_inf, law: ParametricLoss = DEFAULT_LAW) -> InferenceOptimal:
     """The dual problem: least loss for a lifetime budget 6·N·D_tr + 2·N·D_inf = ``total_flops``.
 
     With D_tr = C/(6N) − D_inf/3, dL/d ln N = 0 reads β·B·D^−β·C/(6N) = α·A·N^−α·D,
     a strictly increasing condition in ln N on (0, C/(2·D_inf)), solved with ``brentq``.
     ``D_inf = 0`` is :func:`scalinglaws.chinchilla.compute_optimal`.
     """
-    law = _check_law(law)
+    law = check_instance("law", law, ParametricLoss)
     C = check_scalar("total_flops", total_flops, low=0.0, low_inclusive=False)
     D_inf = check_scalar("D_inf", D_inf, low=0.0)
     a, b = law.alpha, law.beta
@@ -280,9 +278,9 @@ def budget_optimal(total_flops, D_inf, law: ParametricLoss = CHINCHILLA) -> Infe
 # ---------------------------------------------------------------------------
 
 
-def min_size_ratio(law: ParametricLoss = CHINCHILLA) -> float:
+def min_size_ratio(law: ParametricLoss = DEFAULT_LAW) -> float:
     """k_min = (β/(α+β))^(1/α): no model smaller than k_min·N_opt reaches N_opt's loss, whatever the data."""
-    law = _check_law(law)
+    law = check_instance("law", law, ParametricLoss)
     return (law.beta / (law.alpha + law.beta)) ** (1.0 / law.alpha)
 
 
@@ -299,7 +297,7 @@ def _data_ratio(k: np.ndarray, law: ParametricLoss) -> np.ndarray:
     return ((1.0 - s_star) / (1.0 - s_star * k ** (-law.alpha))) ** (1.0 / law.beta)
 
 
-def overtraining_penalty(k, law: ParametricLoss = CHINCHILLA):
+def overtraining_penalty(k, law: ParametricLoss = DEFAULT_LAW):
     """Extra training compute, as a fraction, to reach N_opt's loss with N = k·N_opt parameters.
 
     Along the iso-loss curve through the compute-optimal point (N_opt, D_opt),
@@ -310,24 +308,24 @@ def overtraining_penalty(k, law: ParametricLoss = CHINCHILLA):
     which depends on α and β only, not on the loss or the budget. It is 0 at
     k = 1, positive elsewhere, and diverges as k → :func:`min_size_ratio`.
     """
-    law = _check_law(law)
+    law = check_instance("law", law, ParametricLoss)
     k = _check_k(k, law)
     return _scalar(k * _data_ratio(k, law) - 1.0)
 
 
-def overtraining_tokens_ratio(k, law: ParametricLoss = CHINCHILLA):
+def overtraining_tokens_ratio(k, law: ParametricLoss = DEFAULT_LAW):
     """Tokens per parameter of the k·N_opt model on N_opt's iso-loss curve, relative to N_opt's: D(k)/(k·D_opt)."""
-    law = _check_law(law)
+    law = check_instance("law", law, ParametricLoss)
     k = _check_k(k, law)
     return _scalar(_data_ratio(k, law) / k)
 
 
-def size_ratio_for_penalty(penalty, law: ParametricLoss = CHINCHILLA) -> float:
+def size_ratio_for_penalty(penalty, law: ParametricLoss = DEFAULT_LAW) -> float:
     """The k < 1 at which shrinking the model costs ``penalty`` extra compute (e.g. 1.0 = twice the FLOPs).
 
     Solved with ``brentq`` on (k_min, 1); the penalty rises from 0 at k = 1 to ∞ at k_min.
     """
-    law = _check_law(law)
+    law = check_instance("law", law, ParametricLoss)
     p = check_scalar("penalty", penalty, low=0.0)
     if p == 0.0:
         return 1.0
@@ -363,7 +361,7 @@ def gadre_from_parametric(law: ParametricLoss, rtol: float = 1e-9) -> GadreLoss:
     B/D^β = B·6^η·M^−η·C^−η, so a = A·6^η, b = B·6^η, η = α/2.
     Raises ``ValueError`` (naming ``law``) unless α and β agree to ``rtol``.
     """
-    law = _check_law(law)
+    law = check_instance("law", law, ParametricLoss)
     rtol = check_scalar("rtol", rtol, low=0.0)
     if not math.isclose(law.alpha, law.beta, rel_tol=rtol, abs_tol=0.0):
         raise ValueError(f"law must have equal exponents (alpha = beta) for the L(C, M) form, got alpha={law.alpha}, beta={law.beta}")
@@ -458,7 +456,7 @@ class Exploration(NamedTuple):
     savings: float  # 1 − total_flops / chinchilla_total_flops
 
 
-def explore(D_inf, *, loss_target=None, reference_params=None, law: ParametricLoss = CHINCHILLA) -> Exploration:
+def explore_inference(D_inf, *, loss_target=None, reference_params=None, law: ParametricLoss = DEFAULT_LAW) -> Exploration:
     """Expected lifetime inference tokens → optimal N, D_tr, tokens/param, total FLOPs and savings.
 
     Give the quality either as ``loss_target`` (nats/token) or as
@@ -466,7 +464,7 @@ def explore(D_inf, *, loss_target=None, reference_params=None, law: ParametricLo
     match (exactly one of the two). The savings are measured against that
     Chinchilla-optimal model serving the same ``D_inf`` tokens.
     """
-    law = _check_law(law)
+    law = check_instance("law", law, ParametricLoss)
     if (loss_target is None) == (reference_params is None):
         raise ValueError("give exactly one of loss_target and reference_params")
     if reference_params is not None:
@@ -496,7 +494,7 @@ def explore(D_inf, *, loss_target=None, reference_params=None, law: ParametricLo
 def sardana_example(law: ParametricLoss = CHINCHILLA) -> SardanaCheck:
     """Re-solve Sardana et al.'s example (30B Chinchilla-quality model, 1e13 inference tokens) with ``law``."""
     ex = SARDANA_2024_EXAMPLE
-    r = explore(ex["inference_tokens"], reference_params=ex["reference_params"], law=law)
+    r = explore_inference(ex["inference_tokens"], reference_params=ex["reference_params"], law=law)
     return SardanaCheck(
         N=r.N,
         data_multiplier=r.D_tr / r.chinchilla_D,

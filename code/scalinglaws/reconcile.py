@@ -73,9 +73,6 @@ COUNTINGS = ("nonembedding", "total")
 _PORIAN_STEPS = ("kaplan_reproduction", "last_layer_flops", "warmup", "cosine_decay", "optimizer_tuning")
 
 
-def _check_law(law) -> ParametricLoss:
-    return check_instance("law", law, ParametricLoss)
-
 
 _scalar = scalar_or_array
 
@@ -110,7 +107,7 @@ def frontier_compute_nonembedding(n_params_nonembedding, law: ParametricLoss = E
         C_\\E = 6 x (x + omega/3 x^(1/3))^(-1/beta) (x + omega x^(1/3))^((1+alpha)/beta)
                 (beta B / (alpha A))^(1/beta).
     """
-    law = _check_law(law)
+    law = check_instance("law", law, ParametricLoss)
     x = as_float_array("n_params_nonembedding", n_params_nonembedding, positive=True)
     omega = check_scalar("omega", omega, low=0)
     a, b = law.alpha, law.beta
@@ -130,7 +127,7 @@ def local_exponent(n_params_nonembedding, law: ParametricLoss = EPOCH_2024, omeg
         1/g = 1 - (1/beta) (x^(2/3) + omega/9)/(x^(2/3) + omega/3)
                 + ((1+alpha)/beta) (x^(2/3) + omega/3)/(x^(2/3) + omega).
     """
-    law = _check_law(law)
+    law = check_instance("law", law, ParametricLoss)
     x = as_float_array("n_params_nonembedding", n_params_nonembedding, positive=True)
     omega = check_scalar("omega", omega, low=0)
     a, b = law.alpha, law.beta
@@ -141,7 +138,7 @@ def local_exponent(n_params_nonembedding, law: ParametricLoss = EPOCH_2024, omeg
 
 def local_exponent_limits(law: ParametricLoss = EPOCH_2024) -> tuple[float, float]:
     """Limits of g: small models beta/(alpha/3 + beta), large models beta/(alpha + beta) (Chinchilla's a)."""
-    law = _check_law(law)
+    law = check_instance("law", law, ParametricLoss)
     a, b = law.alpha, law.beta
     return b / (a / 3.0 + b), b / (a + b)
 
@@ -154,7 +151,7 @@ def local_exponent_peak(law: ParametricLoss = EPOCH_2024, omega=PEARCE_SONG_OMEG
     1 + (alpha - 1/3)/(2 beta), so for alpha near 1/3 the peak is near
     x = (omega/3)^(3/2) and g there is close to 1.
     """
-    law = _check_law(law)
+    law = check_instance("law", law, ParametricLoss)
     omega = check_scalar("omega", omega, low=0, low_inclusive=False)
     # search in u = log(x) around the transition x ~ omega^(3/2), where t = omega/x^(2/3) spans 1e-3..1e3
     centre = 1.5 * np.log(omega)
@@ -170,7 +167,7 @@ def loss_compute_exponent(law: ParametricLoss = EPOCH_2024) -> float:
     On the frontier N_opt ~ C^(beta/(alpha+beta)) and D_opt ~ C^(alpha/(alpha+beta)),
     so both A/N^alpha and B/D^beta fall as C^(-alpha beta/(alpha+beta)).
     """
-    law = _check_law(law)
+    law = check_instance("law", law, ParametricLoss)
     return law.alpha * law.beta / (law.alpha + law.beta)
 
 
@@ -233,7 +230,7 @@ def simulate_frontier(law: ParametricLoss = EPOCH_2024, counting: str = "nonembe
     ``method="grid"`` copies the authors' code, which reads the loss at the
     nearest of 1000 log-spaced D in [1e6, 1e25] (clamped at the grid's ends).
     """
-    law = _check_law(law)
+    law = check_instance("law", law, ParametricLoss)
     check_in("counting", counting, COUNTINGS)
     check_in("method", method, ("exact", "grid"))
     rng = as_float_array("log10_n_range", log10_n_range)

@@ -27,6 +27,7 @@
 # %%
 import numpy as np
 from scalinglaws import powerlaw
+from scalinglaws import fitting
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -169,7 +170,7 @@ assert abs(float(my_local_slope(1e3, 5.0, 0.4, 0.0)) - 0.4) < 1e-12
 # %% [markdown]
 # **Q3 (coding, core, 3 points).** The cell below simulates twelve noisy
 # measurements of a law with a floor. Fit $y = E + A x^{-\alpha}$ with
-# `powerlaw.fit_power_law` (Huber loss on log residuals, `loss="huber"`) and
+# `fitting.fit_power_law` (Huber loss on log residuals, `loss="huber"`) and
 # store the fitted exponent and floor in `alpha_hat` and `E_hat`.
 
 # %%
@@ -182,7 +183,7 @@ y_data = (1.8 + 40.0 * x_data ** -0.35) * np.exp(0.01 * rng.standard_normal(12))
 
 # %%
 # BEGIN SOLUTION
-fit_q3 = powerlaw.fit_power_law(x_data, y_data, offset=True, loss="huber")
+fit_q3 = fitting.fit_power_law(x_data, y_data, offset=True, loss="huber")
 # END SOLUTION
 alpha_hat = fit_q3.alpha  # SOLUTION
 E_hat = fit_q3.E  # SOLUTION
@@ -204,7 +205,7 @@ assert 0 < alpha_hat < 2 and 0 <= E_hat < y_data.min()
 hidden: true
 points: 2
 """ # END TEST CONFIG
-_ref = powerlaw.fit_power_law(x_data, y_data, offset=True, loss="huber")
+_ref = fitting.fit_power_law(x_data, y_data, offset=True, loss="huber")
 assert abs(alpha_hat - _ref.alpha) < 1e-3 and abs(E_hat - _ref.E) < 1e-3
 
 # %%

@@ -81,14 +81,14 @@ assert abs(kaplan.overfitting_penalty(1e10, D_q1) - 0.02) < 1e-6
 hidden: true
 points: 1
 """ # END TEST CONFIG
-assert abs(rule_ratio_q1 - es.early_stopping_explorer(1e10, 1e11).tokens_needed / es.kaplan_data_bound(1e10)) < 1e-5
+assert abs(rule_ratio_q1 - es.explore_stopping(1e10, 1e11).tokens_needed / es.kaplan_data_bound(1e10)) < 1e-5
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 points: 1
 """ # END TEST CONFIG
-assert abs(pen_q1 - es.early_stopping_explorer(1e10, 1e11).penalty) < 1e-6
+assert abs(pen_q1 - es.explore_stopping(1e10, 1e11).penalty) < 1e-6
 
 # %% [raw]
 # # END TESTS

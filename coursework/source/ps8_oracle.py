@@ -47,6 +47,7 @@
 # %%
 import numpy as np
 from scalinglaws import chinchilla as ch
+from scalinglaws import fitting
 from scalinglaws import oracle as orc
 
 # your Gradescope email address, as a string, e.g. STUDENT_ID = "ada.lovelace@example.edu"
@@ -130,8 +131,8 @@ assert 1 / 1.5 < lr_large / orc.draw_law(_seed).lr_opt(1e8) < 1.5
 # %% [markdown]
 # **Q2 (project, challenge, 6 points).** Run IsoFLOP profiles (or any design you like) within the
 # remaining budget, at the learning rate your Q1 results suggest for each size
-# and a batch size you have tuned. Fit a law (e.g. `ch.fit_parametric` or
-# `ch.fit_isoflop`) and predict the compute-optimal number of parameters
+# and a batch size you have tuned. Fit a law (e.g. `fitting.fit_parametric` or
+# `fitting.fit_isoflop`) and predict the compute-optimal number of parameters
 # `N_pred` and its loss `L_pred` at `TARGET` FLOPs. The grader scores the
 # prediction with `orc.grade_prediction` (out of 10: size within a factor
 # 10^0.1 and loss within 0.02 nats/token earn all of it, and credit falls
@@ -166,7 +167,7 @@ for C in (1e16, 3e16, 1e17, 3e17, 1e18):
         r = oracle.train(N, D, lr_rule(N), batch_rule(C))
         if not r.diverged:
             Ns.append(N), Ds.append(D), Ls.append(r.loss)
-fit = ch.fit_parametric(np.array(Ns), np.array(Ds), np.array(Ls))
+fit = fitting.fit_parametric(np.array(Ns), np.array(Ds), np.array(Ls))
 prediction = ch.compute_optimal(TARGET, fit.law)
 # END SOLUTION
 N_pred = prediction.N_opt  # SOLUTION

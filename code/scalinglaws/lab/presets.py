@@ -28,9 +28,8 @@ from __future__ import annotations
 import math
 
 from scalinglaws._validation import check_in
-from scalinglaws.lab.model import GPTConfig
-from scalinglaws.lab.sweep import Preset, RunSpec
-from scalinglaws.lab.train import TrainConfig
+from scalinglaws.lab.config import GPTConfig, TrainConfig
+from scalinglaws.lab.records import Preset, RunSpec
 
 __all__ = ["PRESETS", "get_preset", "ladder_config", "isoflop_runs", "l_n_runs", "batch_runs", "finite_data_runs",
            "CPU_BUDGETS", "CPU_LR", "CPU_LR_GRID", "TRAIN_BYTES", "MAX_EPOCHS", "HEAD_SIZE"]

@@ -2,12 +2,12 @@
 
 One function per experiment, each built on the library's own fitters:
 
-* :func:`fit_l_n` -- L(N) (:func:`scalinglaws.powerlaw.fit_power_law`);
-* :func:`fit_isoflop_runs` -- Approach 2 (:func:`scalinglaws.chinchilla.fit_isoflop`) and
-  Approach 3 (:func:`scalinglaws.chinchilla.fit_parametric`), untuned or with
+* :func:`fit_l_n` -- L(N) (:func:`scalinglaws.fit_power_law`);
+* :func:`fit_isoflop_runs` -- Approach 2 (:func:`scalinglaws.fit_isoflop`) and
+  Approach 3 (:func:`scalinglaws.fit_parametric`), untuned or with
   each run's best learning rate (:func:`tuned_isoflop_records`);
 * :func:`fit_critical_batch` -- the steps/examples trade-off
-  (:func:`scalinglaws.batch_size.fit_tradeoff`) at several target losses and the
+  (:func:`scalinglaws.fit_tradeoff`) at several target losses and the
   measured gradient noise scale;
 * :func:`fit_finite_data` -- the overfitting indicator against N^0.74/D
   (:func:`scalinglaws.early_stopping.overfitting_ratio`) and repetition;
@@ -25,9 +25,17 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.optimize import curve_fit, least_squares
 
 from scalinglaws._validation import check_scalar
-from scalinglaws.constants import CHINCHILLA, KAPLAN_TABLE5
+from scalinglaws.constants import CHINCHILLA, KAPLAN_LND, KAPLAN_LNS, KAPLAN_TABLE5, ParametricLoss
+from scalinglaws.data_constrained import repetition_value
+from scalinglaws.early_stopping import overfitting_ratio
+from scalinglaws.fitting.frontier import fit_isoflop
+from scalinglaws.fitting.parametric import fit_parametric
+from scalinglaws.fitting.powerlaw import fit_power_law
+from scalinglaws.fitting.tradeoff import fit_tradeoff
+from scalinglaws.overtraining import iso_loss_tokens
 
 __all__ = ["runs_table", "fit_l_n", "fit_isoflop_runs", "tuned_isoflop_records", "fit_critical_batch",
            "steps_to_loss", "fit_finite_data", "fit_learning_curves", "counting", "fit_overtraining", "report",
@@ -59,8 +67,6 @@ def _interval(fit, name):
 
 def fit_l_n(records: list[dict], *, bootstrap: int = 200, seed: int = 0) -> dict:
     """L(N) = E + A N^-alpha on the ``L_N`` runs, plus the pure power law (Kaplan's form, no E)."""
-    from scalinglaws.powerlaw import fit_power_law
-
     t = runs_table(records, "L_N")
     if t["N"].size < 4:
         raise ValueError(f"records: L(N) needs at least 4 runs, got {t['N'].size}")
@@ -103,8 +109,6 @@ def fit_isoflop_runs(records: list[dict], *, bootstrap: int = 200, seed: int = 0
     ``tuned``: use each (budget, size)'s best learning rate
     (:func:`tuned_isoflop_records`) instead of the preset's single rate.
     """
-    from scalinglaws.chinchilla import fit_isoflop, fit_parametric
-
     if count not in ("nonembedding", "total"):
         raise ValueError(f"count must be 'nonembedding' or 'total', got {count!r}")
     if tuned:
@@ -178,14 +182,12 @@ def fit_critical_batch(records: list[dict], *, n_targets: int = 5, span: float =
     plateau near the byte-unigram loss where the large batches stall, and
     the trade-off describes neither. At each
     target, McCandlish et al.'s S = S_min (1 + B_crit/B) is fitted by
-    :func:`scalinglaws.batch_size.fit_tradeoff` (B in sequences, bootstrap
+    :func:`scalinglaws.fit_tradeoff` (B in sequences, bootstrap
     interval at ``confidence``). Kaplan's B_crit(L) = B*/L^(1/alpha_B) is then fitted
     across targets (least squares in logs), and the gradient noise scale
     B_simple measured during the runs is interpolated to each target
     (a straight line through log B_simple against log L).
     """
-    from scalinglaws.batch_size import fit_tradeoff
-
     n_targets = check_scalar("n_targets", n_targets, low=2, integer=True)
     span = check_scalar("span", span, low=0, high=1, low_inclusive=False)
     recs = sorted((r for r in records if r["experiment"] == "batch"), key=lambda r: r["train"]["batch_size"])
@@ -235,8 +237,6 @@ def fit_critical_batch(records: list[dict], *, n_targets: int = 5, span: float =
         for f in ok:
             f["B_simple"] = float(np.exp(intercept + slope * math.log(f["target"])))
             f["B_crit_over_B_simple"] = f["B_crit"] / f["B_simple"]
-    from scalinglaws.constants import KAPLAN_TABLE5
-
     out["published"] = {"kaplan_alpha_B": KAPLAN_TABLE5.alpha_B, "kaplan_B_star_tokens": KAPLAN_TABLE5.B_star}
     return out
 
@@ -253,12 +253,6 @@ def fit_finite_data(records: list[dict]) -> dict:
     N and D dependence through x only) is fitted to all shapes at once with
     ``scipy.optimize.curve_fit``.
     """
-    from scipy.optimize import curve_fit
-
-    from scalinglaws.constants import KAPLAN_LND
-    from scalinglaws.data_constrained import repetition_value
-    from scalinglaws.early_stopping import overfitting_ratio
-
     recs = [r for r in records if r["experiment"] == "finite_data"]
     refs = {r["tags"]["shape"]: r for r in recs if r["tags"]["unique_bytes"] == 0}
     rows = []
@@ -331,8 +325,6 @@ def fit_learning_curves(records: list[dict], *, fit_fraction: float = 0.5) -> di
     final loss; ``relative_error`` is predicted / measured - 1. The same form
     fitted to every point is returned as ``all_points`` for comparison.
     """
-    from scipy.optimize import least_squares
-
     fit_fraction = check_scalar("fit_fraction", fit_fraction, low=0, high=1, low_inclusive=False)
     recs = sorted((r for r in records if r["experiment"] == "L_N"), key=lambda r: r["result"]["n_params_nonembedding"])
     pts, finals = [], []
@@ -363,8 +355,6 @@ def fit_learning_curves(records: list[dict], *, fit_fraction: float = 0.5) -> di
     def params(p):
         return {"N_c": float(np.exp(p[0])), "alpha_N": float(p[1]), "S_c": float(np.exp(p[2])), "alpha_S": float(p[3])}
 
-    from scalinglaws.constants import KAPLAN_LNS
-
     return {"fit_fraction": fit_fraction, "n_fit_points": int(early.shape[0]), "early": params(p_early),
             "rms_log_residual": rms_early, "all_points": {**params(p_all), "rms_log_residual": rms_all},
             "N": finals[:, 0].tolist(), "steps": finals[:, 1].tolist(), "final": finals[:, 2].tolist(),
@@ -381,8 +371,6 @@ def counting(records: list[dict], *, bootstrap: int = 200, seed: int = 0, isoflo
     of Pearce & Song (2024) and Porian et al. (2024). ``isoflop_fits``
     ({count: fit_isoflop_runs result}) reuses fits already made.
     """
-    from scalinglaws.powerlaw import fit_power_law
-
     out = {}
     t = runs_table(records, "L_N")
     if t["N"].size >= 4:
@@ -412,10 +400,6 @@ def fit_overtraining(records: list[dict], *, count: str = "total", tuned: bool =
     forward pass (2 N FLOPs per token) repays the extra training. The
     runs' own Approach-3 law (``count`` parameters) predicts the same overhead.
     """
-    from scalinglaws.chinchilla import fit_parametric
-    from scalinglaws.constants import ParametricLoss
-    from scalinglaws.overtraining import iso_loss_tokens
-
     if count not in ("nonembedding", "total"):
         raise ValueError(f"count must be 'nonembedding' or 'total', got {count!r}")
     recs = tuned_isoflop_records(records) if tuned else records
@@ -506,8 +490,6 @@ def explore_l_n(records: list[dict], N_min: float = 0.0, N_max: float = math.inf
     runs used (``N``, ``L``), the fitted curve on ``n_grid`` points
     (``N_grid``, ``L_fit``) and ``alpha``, ``E``, ``r2``.
     """
-    from scalinglaws.powerlaw import fit_power_law
-
     N_min = check_scalar("N_min", N_min, low=0)
     if not (isinstance(N_max, (int, float)) and not isinstance(N_max, bool) and N_max > N_min):
         raise ValueError(f"N_max must be a number larger than N_min={N_min}, got {N_max!r}")

@@ -17,66 +17,15 @@ import math
 import os
 import sys
 import time
-from dataclasses import asdict, dataclass
 
 import torch
 
 from scalinglaws._validation import check_in, check_scalar
 from scalinglaws.lab import data as labdata
-from scalinglaws.lab.model import GPT, GPTConfig
+from scalinglaws.lab.config import GPTConfig, TrainConfig
+from scalinglaws.lab.model import GPT
 
-__all__ = ["TrainConfig", "pick_device", "configure_threads", "tune_allocator", "lr_at", "train", "evaluate"]
-
-SCHEDULES = ("cosine", "wsd", "constant")
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Optimisation settings. ``tokens`` is the training budget D (bytes seen)."""
-
-    tokens: int = 200_000
-    batch_size: int = 32  # sequences per step; tokens per step = batch_size * n_ctx
-    lr: float = 3e-3  # peak learning rate
-    warmup_frac: float = 0.05
-    schedule: str = "cosine"  # cosine to min_lr_frac * lr; "wsd": constant then linear decay over decay_frac
-    decay_frac: float = 0.2  # WSD only: fraction of steps spent decaying
-    min_lr_frac: float = 0.1
-    weight_decay: float = 0.1
-    beta1: float = 0.9
-    beta2: float = 0.95
-    grad_clip: float = 1.0
-    n_evals: int = 8  # validation points along the run (the last one at the end)
-    eval_tokens: int = 65_536  # validation targets per evaluation
-    seed: int = 0
-    data_limit: int | None = None  # train on only the first data_limit bytes (finite data)
-    corpus: str | None = None  # path of a text file; None = the default Shakespeare corpus
-    noise_scale: bool = False  # measure the gradient noise scale at each evaluation
-
-    def __post_init__(self):
-        check_scalar("tokens", self.tokens, low=1, integer=True)
-        check_scalar("batch_size", self.batch_size, low=1, integer=True)
-        check_scalar("lr", self.lr, low=0, low_inclusive=False)
-        check_scalar("warmup_frac", self.warmup_frac, low=0, high=1)
-        check_in("schedule", self.schedule, set(SCHEDULES))
-        check_scalar("decay_frac", self.decay_frac, low=0, high=1)
-        check_scalar("min_lr_frac", self.min_lr_frac, low=0, high=1)
-        check_scalar("weight_decay", self.weight_decay, low=0)
-        check_scalar("beta1", self.beta1, low=0, high=1, high_inclusive=False)
-        check_scalar("beta2", self.beta2, low=0, high=1, high_inclusive=False)
-        check_scalar("grad_clip", self.grad_clip, low=0)
-        check_scalar("n_evals", self.n_evals, low=1, integer=True)
-        check_scalar("eval_tokens", self.eval_tokens, low=1, integer=True)
-        check_scalar("seed", self.seed, low=0, integer=True)
-        if self.data_limit is not None:
-            check_scalar("data_limit", self.data_limit, low=2, integer=True)
-
-    def steps(self, n_ctx: int) -> int:
-        """Optimiser steps: ceil(tokens / (batch_size n_ctx))."""
-        return max(1, -(-self.tokens // (self.batch_size * n_ctx)))
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
+__all__ = ["pick_device", "configure_threads", "tune_allocator", "lr_at", "train", "evaluate"]
 
 def pick_device(device: str = "auto") -> torch.device:
     """``"auto"``: CUDA if available, then Apple MPS, else CPU."""

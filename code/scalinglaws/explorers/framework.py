@@ -1,4 +1,4 @@
-"""Explorers: figures a reader can move with sliders, with or without a kernel.
+"""The explorer framework: figures a reader can move with sliders, with or without a kernel.
 
 One plain function computes what an explorer shows at a setting of its
 controls: a :class:`Frame` of curves and numbers. Three views use it:
@@ -14,7 +14,8 @@ controls: a :class:`Frame` of curves and numbers. Three views use it:
 
 The controls take a few discrete values each, so the number of precomputed
 frames is the product of their lengths; :class:`Explorer` refuses more than
-``MAX_FRAMES`` to keep pages small.
+``MAX_FRAMES`` to keep pages small. The book's explorers, one module of
+frames per chapter, are registered in :mod:`scalinglaws.explorers`.
 """
 
 from __future__ import annotations

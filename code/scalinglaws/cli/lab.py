@@ -1,4 +1,9 @@
-"""``scalinglaws lab run PRESET``, ``lab report PRESET`` and ``lab verify PRESET``."""
+"""``scalinglaws lab run PRESET``, ``lab report PRESET`` and ``lab verify PRESET``.
+
+``report`` reads cached records only and needs no torch; ``run`` and
+``verify`` train models and need torch (``pip install 'scalinglaws[lab]'``):
+without it they stop with a one-line message and exit status 2.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +11,33 @@ import json
 import pathlib
 import sys
 
+from scalinglaws.lab.presets import get_preset
+from scalinglaws.lab.records import load_results, results_path
+from scalinglaws.lab.report import report
+
 __all__ = ["register"]
 
 
-def _presets():
-    from scalinglaws.lab.presets import PRESETS
-
-    return sorted(PRESETS)
+def _sweep_module():
+    """:mod:`scalinglaws.lab.sweep`, or a ``ValueError`` saying how to get torch (which it needs)."""
+    try:
+        # imported here, not at the top: `lab report` must work where torch is not installed
+        from scalinglaws.lab import sweep
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] != "torch":
+            raise
+        raise ValueError("training needs PyTorch, which is not installed: pip install 'scalinglaws[lab]' "
+                         "(on a CPU-only Linux machine add --index-url https://download.pytorch.org/whl/cpu)") from None
+    return sweep
 
 
 def _run(args) -> int:
-    from scalinglaws.lab.presets import get_preset
-    from scalinglaws.lab.sweep import results_path, run_sweep
-
+    sweep = _sweep_module()
     preset = get_preset(args.preset)
     path = pathlib.Path(args.out) if args.out else results_path(preset.name)
     executor_kwargs = {"cluster": "local"} if args.backend == "submitit-local" else {}
     backend = "submitit" if args.backend.startswith("submitit") else "local"
-    records = run_sweep(preset, path, workers=args.workers, backend=backend, device=args.device,
+    records = sweep.run_sweep(preset, path, workers=args.workers, backend=backend, device=args.device,
                         executor_kwargs=executor_kwargs, limit=args.limit)
     print(json.dumps({"preset": preset.name, "results": str(path), "finished_runs": len(records),
                       "total_runs": len(preset.runs)}))
@@ -32,9 +46,6 @@ def _run(args) -> int:
 
 def _preset_records(args):
     """The preset named on the command line and its finished runs in the results file."""
-    from scalinglaws.lab.presets import get_preset
-    from scalinglaws.lab.sweep import load_results, results_path
-
     preset = get_preset(args.preset)
     path = pathlib.Path(args.results) if args.results else results_path(preset.name)
     keys = {s.key for s in preset.runs}
@@ -46,8 +57,6 @@ def _preset_records(args):
 
 
 def _report(args) -> int:
-    from scalinglaws.lab.report import report
-
     preset, path, records = _preset_records(args)
     out = {"preset": preset.name, "results": str(path), "missing_runs": len(preset.runs) - len(records),
            **report(records, bootstrap=args.bootstrap)}
@@ -57,10 +66,9 @@ def _report(args) -> int:
 
 
 def _verify(args) -> int:
-    from scalinglaws.lab.sweep import verify_records
-
+    sweep = _sweep_module()
     preset, path, records = _preset_records(args)
-    checks = verify_records(records, runs=args.runs, seed=args.seed)
+    checks = sweep.verify_records(records, runs=args.runs, seed=args.seed)
     json.dump({"preset": preset.name, "results": str(path), "checked": checks,
                "all_identical": all(c["identical"] for c in checks)}, sys.stdout, indent=2)
     sys.stdout.write("\n")

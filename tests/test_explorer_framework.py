@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from scalinglaws.explorer import MAX_FRAMES, Control, Explorer, Frame, Number, Series
+from scalinglaws.explorers.framework import MAX_FRAMES, Control, Explorer, Frame, Number, Series
 
 
 def _line(slope, offset):

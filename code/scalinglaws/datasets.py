@@ -1,0 +1,87 @@
+"""The data sets the book ships, read with their checksums verified.
+
+Each data set is a CSV file in the package data (:mod:`scalinglaws.data`,
+the repository's ``data/`` folder) with a JSON sidecar of the same name that
+records where it came from (repository, commit, path, licence) and the
+SHA-256 of the CSV. :func:`read_verified` refuses a file whose checksum does
+not match, so a figure can never be drawn from a silently edited copy. The
+files are read through :mod:`importlib.resources`, so an installed copy of
+the package finds them from any directory.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import importlib.resources
+import io
+import json
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+__all__ = ["data_file", "read_verified", "ChinchillaData", "load_epoch_data", "EPOCH_DATA"]
+
+#: Epoch AI's digitised Chinchilla runs (Besiroglu et al. 2024).
+EPOCH_DATA = "chinchilla_svg_extracted.csv"
+
+
+def data_file(name: str) -> Path:
+    """Path of the shipped data file ``name`` (e.g. ``"chinchilla_svg_extracted.csv"``)."""
+    return Path(str(importlib.resources.files("scalinglaws.data") / name))
+
+
+def read_verified(name_or_path) -> tuple[bytes, dict]:
+    """The bytes of a data file and its sidecar metadata, after checking the file's SHA-256.
+
+    ``name_or_path`` is a shipped file's name or a path to a CSV with a
+    ``.json`` sidecar beside it. Raises ``ValueError`` if either file is
+    missing or the checksum differs from the sidecar's ``sha256``.
+    """
+    path = Path(name_or_path)
+    if not path.is_absolute() and not path.is_file():
+        path = data_file(str(name_or_path))
+    meta_path = path.with_suffix(".json")
+    if not path.is_file():
+        raise ValueError(f"path: no data file at {path}")
+    if not meta_path.is_file():
+        raise ValueError(f"path: no sidecar {meta_path.name} next to {path.name}")
+    raw = path.read_bytes()
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != meta.get("sha256"):
+        raise ValueError(f"path: SHA-256 of {path.name} is {digest}, sidecar says {meta.get('sha256')}")
+    return raw, meta
+
+
+def _rows(raw: bytes) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8"))))
+
+
+class ChinchillaData(NamedTuple):
+    """Digitised runs of Hoffmann et al. Fig. 4 (left): N parameters, D tokens, C FLOPs, loss nats/token."""
+
+    N: np.ndarray
+    D: np.ndarray
+    C: np.ndarray
+    loss: np.ndarray
+
+
+def load_epoch_data(drop_outliers: bool = True, path=None) -> ChinchillaData:
+    """Epoch AI's 245 points extracted from the SVG of Chinchilla's Fig. 4 (left) (Besiroglu et al. 2024).
+
+    Tokens are D = C / (6N), as in Epoch's notebook. With ``drop_outliers=True``
+    the 5 highest-loss points are removed, as Epoch did
+    (``losses < sorted(losses)[-5]``), leaving the 240 points they fit.
+    ``path`` reads another copy (with its ``.json`` sidecar) instead.
+    """
+    raw, _ = read_verified(EPOCH_DATA if path is None else Path(path))
+    rows = _rows(raw)
+    N = np.array([float(r["Model Size"]) for r in rows])
+    C = np.array([float(r["Training FLOP"]) for r in rows])
+    L = np.array([float(r["loss"]) for r in rows])
+    if drop_outliers:
+        keep = L < np.sort(L)[-5]
+        N, C, L = N[keep], C[keep], L[keep]
+    return ChinchillaData(N, C / (6.0 * N), C, L)

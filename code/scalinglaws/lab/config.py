@@ -1,0 +1,112 @@
+"""What a lab run is, as plain data: the model's shape and the optimisation settings.
+
+Both are frozen, validated dataclasses with no dependency on torch, so that
+presets, records and reports can be read (and run keys computed) where torch
+is not installed. :mod:`scalinglaws.lab.model` builds the network from a
+:class:`GPTConfig`; :mod:`scalinglaws.lab.train` runs a :class:`TrainConfig`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from scalinglaws import compute
+from scalinglaws._validation import check_in, check_scalar
+
+__all__ = ["GPTConfig", "TrainConfig", "SCHEDULES"]
+
+SCHEDULES = ("cosine", "wsd", "constant")
+
+
+@dataclass(frozen=True)
+class GPTConfig:
+    """Shape of the model. ``d_attn`` defaults to ``d_model`` and ``d_ff`` to ``4 * d_model``."""
+
+    n_layer: int = 2
+    d_model: int = 64
+    n_head: int = 2
+    n_ctx: int = 128
+    n_vocab: int = 256  # bytes
+    d_attn: int | None = None
+    d_ff: int | None = None
+
+    def __post_init__(self):
+        for name in ("n_layer", "d_model", "n_head", "n_ctx", "n_vocab"):
+            check_scalar(name, getattr(self, name), low=1, integer=True)
+        d_attn = self.d_model if self.d_attn is None else check_scalar("d_attn", self.d_attn, low=1, integer=True)
+        d_ff = 4 * self.d_model if self.d_ff is None else check_scalar("d_ff", self.d_ff, low=1, integer=True)
+        if d_attn % self.n_head:
+            raise ValueError(f"n_head must divide d_attn ({d_attn}), got n_head={self.n_head}")
+        object.__setattr__(self, "d_attn", int(d_attn))
+        object.__setattr__(self, "d_ff", int(d_ff))
+
+    @property
+    def n_params_nonembedding(self) -> int:
+        """Non-embedding parameters N (Kaplan et al. 2020, Eq. 2.1)."""
+        return compute.params_nonembedding(self.n_layer, self.d_model, self.d_attn, self.d_ff)
+
+    @property
+    def n_params_embedding(self) -> int:
+        """Token plus position embedding parameters (tied unembedding)."""
+        return compute.params_embedding(self.n_vocab, self.d_model, self.n_ctx)
+
+    @property
+    def n_params_total(self) -> int:
+        return self.n_params_nonembedding + self.n_params_embedding
+
+    @property
+    def flops_per_token(self) -> int:
+        """Training FLOPs per token: 3 x (2N + 2 n_layer n_ctx d_attn + 2 d_model n_vocab)."""
+        return compute.flops_per_token_training(self.n_layer, self.d_model, self.n_ctx,
+                                                self.d_attn, self.d_ff, self.n_vocab)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation settings. ``tokens`` is the training budget D (bytes seen)."""
+
+    tokens: int = 200_000
+    batch_size: int = 32  # sequences per step; tokens per step = batch_size * n_ctx
+    lr: float = 3e-3  # peak learning rate
+    warmup_frac: float = 0.05
+    schedule: str = "cosine"  # cosine to min_lr_frac * lr; "wsd": constant then linear decay over decay_frac
+    decay_frac: float = 0.2  # WSD only: fraction of steps spent decaying
+    min_lr_frac: float = 0.1
+    weight_decay: float = 0.1
+    beta1: float = 0.9
+    beta2: float = 0.95
+    grad_clip: float = 1.0
+    n_evals: int = 8  # validation points along the run (the last one at the end)
+    eval_tokens: int = 65_536  # validation targets per evaluation
+    seed: int = 0
+    data_limit: int | None = None  # train on only the first data_limit bytes (finite data)
+    corpus: str | None = None  # path of a text file; None = the default Shakespeare corpus
+    noise_scale: bool = False  # measure the gradient noise scale at each evaluation
+
+    def __post_init__(self):
+        check_scalar("tokens", self.tokens, low=1, integer=True)
+        check_scalar("batch_size", self.batch_size, low=1, integer=True)
+        check_scalar("lr", self.lr, low=0, low_inclusive=False)
+        check_scalar("warmup_frac", self.warmup_frac, low=0, high=1)
+        check_in("schedule", self.schedule, set(SCHEDULES))
+        check_scalar("decay_frac", self.decay_frac, low=0, high=1)
+        check_scalar("min_lr_frac", self.min_lr_frac, low=0, high=1)
+        check_scalar("weight_decay", self.weight_decay, low=0)
+        check_scalar("beta1", self.beta1, low=0, high=1, high_inclusive=False)
+        check_scalar("beta2", self.beta2, low=0, high=1, high_inclusive=False)
+        check_scalar("grad_clip", self.grad_clip, low=0)
+        check_scalar("n_evals", self.n_evals, low=1, integer=True)
+        check_scalar("eval_tokens", self.eval_tokens, low=1, integer=True)
+        check_scalar("seed", self.seed, low=0, integer=True)
+        if self.data_limit is not None:
+            check_scalar("data_limit", self.data_limit, low=2, integer=True)
+
+    def steps(self, n_ctx: int) -> int:
+        """Optimiser steps: ceil(tokens / (batch_size n_ctx))."""
+        return max(1, -(-self.tokens // (self.batch_size * n_ctx)))
+
+    def to_dict(self) -> dict:
+        return asdict(self)
