@@ -120,7 +120,7 @@ def measure(chapter: Path, python: Path, interval: float, timeout: int) -> dict:
             "processes": sampler.max_procs, "wall_s": wall}
 
 
-def make_venv(dest: Path) -> Path:
+def make_venv(dest: Path, extra_index: bool = True) -> Path:
     """A Binder-like venv: what repo2docker installs from ``binder/``. Returns its python.
 
     repo2docker runs ``pip install -r binder/requirements.txt`` from the
@@ -133,8 +133,14 @@ def make_venv(dest: Path) -> Path:
     base = sys.executable if f"{sys.version_info.major}.{sys.version_info.minor}" == version else f"python{version}"
     subprocess.run([base, "-m", "venv", dest], check=True)
     python = dest / "bin" / "python"
-    subprocess.run([python, "-m", "pip", "install", "--quiet", "-r", REPO / "binder" / "requirements.txt"],
-                   check=True, cwd=REPO)
+    reqs = (REPO / "binder" / "requirements.txt").read_text()
+    # relative -c paths are relative to the requirements file: make them absolute for the copy
+    reqs = reqs.replace("-c ../", f"-c {REPO}/")
+    if not extra_index:
+        reqs = "\n".join(ln for ln in reqs.splitlines() if not ln.startswith("--extra-index-url"))
+    copy = dest / "binder-requirements.txt"
+    copy.write_text(reqs)
+    subprocess.run([python, "-m", "pip", "install", "--quiet", "-r", copy], check=True, cwd=REPO)
     return python
 
 
@@ -143,6 +149,9 @@ def main(argv=None) -> int:
     parser.add_argument("chapters", nargs="*", help="chapter names (default: every chapter in the table of contents)")
     parser.add_argument("--python", type=Path, default=Path(sys.executable), help="the kernel's Python")
     parser.add_argument("--make-venv", type=Path, help="build a Binder-like venv here first and use its Python")
+    parser.add_argument("--no-extra-index", action="store_true",
+                        help="with --make-venv: drop binder's --extra-index-url (when download.pytorch.org is "
+                             "unreachable and pip finds the CPU wheel of torch elsewhere, e.g. a local wheel cache)")
     parser.add_argument("--interval", type=float, default=0.05, help="seconds between samples (default 0.05)")
     parser.add_argument("--timeout", type=int, default=1200, help="per-cell timeout in seconds")
     args = parser.parse_args(argv)
@@ -154,7 +163,7 @@ def main(argv=None) -> int:
     unknown = [n for n in names if not (REPO / "chapters" / f"{n}.md").is_file()]
     if unknown:
         parser.error(f"no such chapter: {', '.join(unknown)}")
-    python = make_venv(args.make_venv) if args.make_venv else args.python
+    python = make_venv(args.make_venv, extra_index=not args.no_extra_index) if args.make_venv else args.python
     torch = subprocess.run([python, "-c", "import torch; print(torch.__version__)"], capture_output=True, text=True)
     print(f"kernel: {python} (Python {subprocess.check_output([python, '-c', 'import sys; print(sys.version.split()[0])'], text=True).strip()}, "
           f"torch {torch.stdout.strip() or 'absent'}); {psutil.cpu_count()} CPUs; "

@@ -59,11 +59,17 @@ TARGET = orc.DEFAULT_TARGET_FLOPS  # 1e23 FLOPs
 
 
 def parabola_min(x, y):
-    """Minimiser of a parabola in log x through the finite points (the best point if it opens downward)."""
+    """Minimiser of a parabola in log x through the finite points, kept within the points' range.
+
+    The best point when the parabola opens downward; a vertex outside the
+    measured range is clipped to it (a parabola says nothing beyond its data).
+    """
     x, y = np.asarray(x, float), np.asarray(y, float)
     ok = np.isfinite(y)
     c2, c1, _ = np.polyfit(np.log(x[ok]), y[ok], 2)
-    return float(np.exp(-c1 / (2 * c2))) if c2 > 0 else float(x[ok][np.argmin(y[ok])])
+    if c2 <= 0:
+        return float(x[ok][np.argmin(y[ok])])
+    return float(np.clip(np.exp(-c1 / (2 * c2)), x[ok].min(), x[ok].max()))
 
 
 # %% [raw]
