@@ -52,8 +52,7 @@ import json, shutil, sys, tempfile, zipfile
 from pathlib import Path
 from otter.run.run_autograder import main as run_autograder
 
-jobs = json.loads(Path(sys.argv[1]).read_text())
-for job in jobs:
+def grade_once(job):
     ag = Path(tempfile.mkdtemp(prefix="gradescope-")) / "autograder"
     for sub in ("source", "submission", "results"):
         (ag / sub).mkdir(parents=True)
@@ -69,10 +68,24 @@ for job in jobs:
     (ag / "submission_metadata.json").write_text(json.dumps(job["metadata"]))
     try:
         run_autograder(str(ag), logo=False)
-    except Exception as exc:  # the results file still says what happened
+    except Exception as exc:  # the results file, if written, says what happened
         print(f"run_autograder raised {exc!r}", file=sys.stderr)
-    results = json.loads((ag / "results" / "results.json").read_text())
+    results_file = ag / "results" / "results.json"
+    results = json.loads(results_file.read_text()) if results_file.exists() else None
     shutil.rmtree(ag.parent)
+    return results
+
+
+jobs = json.loads(Path(sys.argv[1]).read_text())
+for job in jobs:
+    # No results file means the kernel never started (on a busy machine two kernels can pick
+    # the same free port): grade again, as a resubmission would.
+    for attempt in range(3):
+        results = grade_once(job)
+        if results is not None:
+            break
+    else:
+        sys.exit(f"no results after 3 attempts: {job}")
     print("RESULT " + json.dumps(results), flush=True)
 '''
 

@@ -45,7 +45,7 @@ RAISE = 'raise RuntimeError("a student\'s cell that fails")'
 #: has a wrong answer and a cell that raises, and the questions after the raise keep their points.
 PARTIAL = {
     "ps1_power_laws": ([("s_q1 = powerlaw.local_exponent(1e4, 12.0, 0.3, 1.7)", "s_q1 = 0.2"),
-                        ('fit_q3 = powerlaw.fit_power_law(x_data, y_data, offset=True, loss="huber")', RAISE)],
+                        ('fit_q3 = fitting.fit_power_law(x_data, y_data, offset=True, loss="huber")', RAISE)],
                        {"q1": 0, "q2": 3, "q3": 0, "q4": 2}),
     "ps2_kaplan": ([("N_gpt2_small = 12 * 12 * 768**2", "N_gpt2_small = 12 * 768**2"),
                     ("alpha_C_min = 1 / (1 / T5.alpha_S", RAISE + "\nalpha_C_min = 1 / (1 / T5.alpha_S")],
@@ -73,7 +73,7 @@ PARTIAL = {
     # a loss 0.1 nats off (prediction score about 6 of 10: three of the five thresholds),
     # submitted without its ledger (the grader's re-run writes a new one: no ledger point)
     "ps8_oracle": ([("L_pred = prediction.loss", "L_pred = prediction.loss + 0.1"),
-                    ("else float(x[ok][np.argmin(y[ok])])", "else float(x[ok][np.argmin(y[ok])])\n\n\n" + RAISE)],
+                    ("x[ok].min(), x[ok].max()))", "x[ok].min(), x[ok].max()))\n\n\n" + RAISE)],
                    {"q1": 2, "q2": 3}),
 }
 #: A shortcut through a library call inside a function the student wrote (Q2 forbids it).
@@ -166,6 +166,15 @@ def test_every_derivation_asked_for_has_a_written_answer(name):
         if not q["manual"] and re.search(r"\b(derive|derivation|explain|show that|solve by hand)\b", q["prompt"], re.I):
             refs = {r.lower() for r in re.findall(r"\b(Q\d+w)\b", q["prompt"])}
             assert refs and refs <= manual, (q["name"], "asks for reasoning but names no written question")
+
+
+def test_every_edit_of_the_graded_notebooks_matches_its_source_once():
+    # the partly wrong and shortcut notebooks are edits of the reference solutions: a source
+    # that drifts must fail here, quickly, rather than in the slow grading tests
+    cases = [(n, e) for n, (edits, _) in PARTIAL.items() for e in edits]
+    cases += [("ps1_power_laws", e) for e in PS1_SHORTCUT[0]] + [("ps8_oracle", e) for e in PS8_SHORTCUT[0]]
+    for name, (old, _) in cases:
+        assert (build.SOURCE / f"{name}.py").read_text().count(old) == 1, (name, old)
 
 
 # ---------------------------------------------------------------------------

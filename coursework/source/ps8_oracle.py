@@ -50,7 +50,7 @@ from scalinglaws import chinchilla as ch
 from scalinglaws import fitting
 from scalinglaws import oracle as orc
 
-# your Gradescope email address, as a string, e.g. STUDENT_ID = "ada.lovelace@example.edu"
+# your Gradescope email address, as a string, e.g. STUDENT_ID = "your.name@university.edu"
 STUDENT_ID = "ada.lovelace@example.edu"  # SOLUTION
 COURSE_KEY = "{{COURSE_KEY}}"  # set by your instructor: do not change it
 SEED = orc.student_seed(COURSE_KEY, STUDENT_ID)
