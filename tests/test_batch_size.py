@@ -418,6 +418,15 @@ def test_bad_input_raises_value_error_naming_the_argument(call, name):
 
 
 @given(st.one_of(st.floats(max_value=0), st.just(float("inf")), st.just(float("nan"))))
+def test_any_non_positive_or_non_finite_learning_rate_is_rejected(lr):
+    problem = bs.LogisticProblem(n=16, d=2)
+    with pytest.raises(ValueError, match="lrs"):
+        bs.steps_to_target(problem, 0.6, 4, [1.0, lr])
+    with pytest.raises(ValueError, match="lr"):
+        bs.noise_scales_along_path(problem, 0.6, lr=lr)
+
+
+@given(st.one_of(st.floats(max_value=0), st.just(float("inf")), st.just(float("nan"))))
 def test_any_non_positive_or_non_finite_loss_is_rejected(L):
     with pytest.raises(ValueError, match="L"):
         bs.critical_batch(L)
