@@ -63,6 +63,7 @@ __all__ = [
     "MINICPM_TOKENS_PER_PARAM",
     "MUP_TABLE3",
     "DEEPSEEK_7B_CHECK",
+    "ZHANG_2024_CBS",
     "LLAMA3",
     "SARDANA_2024_EXAMPLE",
     "GADRE_2024",
@@ -568,6 +569,17 @@ DEEPSEEK_TABLE4 = Published(
         "DeepSeek early in-house": (0.450, 0.550),
         "DeepSeek current in-house": (0.524, 0.476),
         "DeepSeek on OpenWebText2": (0.578, 0.422),
+    },
+)
+
+#: Zhang et al. (2024), "How does critical batch size scale in pre-training?": the models and data
+#: behind the finding that the critical batch grows with the data, barely with N at fixed D [P, abstract].
+ZHANG_2024_CBS = Published(
+    "Zhang et al. 2024, arXiv:2410.21676, abstract and Section 3 [P]",
+    {
+        "min_params": 85e6,
+        "max_params": 1.2e9,
+        "dataset": "C4",
     },
 )
 
