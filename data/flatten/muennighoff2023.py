@@ -52,6 +52,24 @@ def find_cells(nb: dict) -> tuple[str, dict, list[str]]:
     return "".join(data_cell["source"]), "".join(parse_cell["source"]), printed
 
 
+def printed_fit(nb: dict) -> tuple[list[float], int]:
+    """The authors' printed result of the default fit: [a, b, e, alpha, beta, R_D*, R_N*] and its sample count.
+
+    It is the first cell after the data cells whose output has the line
+    'a, b, e, alpha, beta, ep_star, n_star:  [...]' (the fitting cell under
+    "Fit default"); a, b, e, alpha and beta in it are the fixed coefficients.
+    """
+    cells = nb["cells"]
+    start = next(i for i, c in enumerate(cells) if c["cell_type"] == "markdown" and "".join(c["source"]).strip() == DATA_MARKDOWN)
+    for cell in cells[start + 3 :]:
+        text = "".join("".join(o.get("text", [])) for o in cell.get("outputs", []) if o.get("output_type") == "stream")
+        for line in text.splitlines():
+            if line.startswith("a, b, e, alpha, beta, ep_star, n_star:"):
+                samples = [int(x.split()[-1]) for x in text.splitlines() if x.startswith("Samples:")]
+                return [float(v) for v in ast.literal_eval(line.split(":", 1)[1].strip())], samples[0]
+    raise SystemExit(f"error: no printed default fit after the data cell of {NOTEBOOK}")
+
+
 def dict_literals(source: str) -> tuple[dict, dict]:
     """NAMES_TO_VAL_LOSSES as Python evaluates it (a repeated key keeps its last value), plus the two maps.
 
@@ -106,6 +124,7 @@ def main() -> None:
     if "loss != 0 and not(name.endswith(\"dedup\"))" not in parse_src:
         raise SystemExit("error: the parsing cell no longer filters as this script assumes")
 
+    fit, fit_samples = printed_fit(nb)
     rows = []
     skipped_unfinished, skipped_dedup = [], []
     for name, loss in losses.items():
@@ -121,8 +140,8 @@ def main() -> None:
         rows.append({"run": name, "N": n, "D": d, "U": u, "epochs": d / u, "loss": float(loss)})
 
     # The parsing cell printed "name N/1e9 D/1e9 U/1e9 loss" for every run it kept, in order.
-    if len(rows) != EXPECTED_RUNS or len(printed) != EXPECTED_RUNS:
-        raise SystemExit(f"error: {len(rows)} runs parsed, {len(printed)} printed; expected {EXPECTED_RUNS}")
+    if not len(rows) == len(printed) == fit_samples == EXPECTED_RUNS:
+        raise SystemExit(f"error: {len(rows)} runs parsed, {len(printed)} printed, {fit_samples} fitted; expected {EXPECTED_RUNS}")
     for row, line in zip(rows, printed):
         name, *nums = line.split()
         ours = [row["N"] / 1e9, row["D"] / 1e9, row["U"] / 1e9, row["loss"]]
@@ -158,17 +177,20 @@ def main() -> None:
             "a decimal point, in billions); every row was checked against the notebook's printed output "
             "(name N/1e9 D/1e9 U/1e9 loss, 182 lines).",
             "epochs = D / U is derived. The fit's inputs U_N, R_N and R_D are not stored: they depend on the fixed "
-            "Chinchilla-C4 coefficients (see the memo / authors_fit).",
+            "Chinchilla-C4 coefficients (authors_fit.fixed).",
         ],
         "repeated_keys_in_source": repeated["NAMES_TO_VAL_LOSSES"],
         "authors_fit": {
             "form": "L = E + A / (U_N + U_N R_N* (1 - exp(-R_N / R_N*)))^alpha + B / (U_D + U_D R_D* (1 - exp(-R_D / R_D*)))^beta",
             "definitions": "U_D = U; R_D = max(D / U - 1, 0); U_N = min(N, N_opt(U)) with N_opt(U) the compute-optimal N for D_opt = U under the fixed coefficients; R_N = max(N / U_N - 1, 0)",
-            "fixed": {"a": 6.255414, "b": 7.3049974, "e": 0.6254804, "alpha": 0.3526596, "beta": 0.3526596,
-                      "note": "A = exp(a), B = exp(b), E = exp(e): the notebook's fit of Chinchilla's C4 IsoFLOP points with alpha = beta"},
-            "R_D_star": 15.387756,
-            "R_N_star": 5.309743,
-            "source": f"{NOTEBOOK}, the fitting cell under 'Fit default' (printed: a, b, e, alpha, beta, ep_star, n_star)",
+            "fixed": {
+                **dict(zip(["a", "b", "e", "alpha", "beta"], fit[:5])),
+                "note": "A = exp(a), B = exp(b), E = exp(e): the notebook's fit of Chinchilla's C4 IsoFLOP points with alpha = beta",
+            },
+            "R_D_star": fit[5],
+            "R_N_star": fit[6],
+            "objective": "sum over the runs of Huber(delta = 1e-3) of log(predicted L) - log(L); torch L-BFGS from R_D*, R_N* in linspace(0, 20, 4)^2 with the five coefficients frozen",
+            "source": f"{NOTEBOOK}, printed output of the fitting cell under 'Fit default' (a, b, e, alpha, beta, ep_star, n_star; {fit_samples} samples)",
         },
         "regenerate": f"python data/flatten/{NAME}.py <git dir or checkout of {REPO_URL}> --commit {COMMIT}",
         "cite": ["muennighoff2023scaling"],
