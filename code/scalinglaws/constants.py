@@ -55,6 +55,7 @@ __all__ = [
     "GOPHER_BUDGET_FLOPS",
     "CHINCHILLA_HUBER_DELTA",
     "MUENNIGHOFF_2023",
+    "DATABLATIONS_README",
     "PEARCE_SONG_OMEGA",
     "PEARCE_SONG_SIMULATION",
     "PORIAN_2024_EXPONENTS",
@@ -482,6 +483,17 @@ MUENNIGHOFF_2023 = DataConstrainedLoss(
     R_D_star=15.387756,
     R_N_star=5.309743,
     source="Muennighoff et al. 2023; huggingface/datablations@1370131 README 'Parametric Fit' [C]",
+)
+
+#: The datablations README's worked examples [C]: (parameters, tokens, unique tokens) pairs
+#: whose losses it prints, and its grid search for the best allocation at the second pair's
+#: compute (6 N D) with the same unique tokens, as printed ("227B tokens, 9.1 epochs, 6.8B params").
+DATABLATIONS_README = Published(
+    "huggingface/datablations@1370131 README 'Parametric Fit' [C]",
+    {
+        "examples": ((6.34e9, 242e9, 25e9), (8.67e9, 178e9, 25e9)),
+        "grid_search": {"tokens": 227e9, "epochs": 9.1, "params": 6.8e9},
+    },
 )
 
 
