@@ -52,17 +52,10 @@ clean:
 	rm -rf _build
 
 # Build one chapter alone (strict), e.g. `make chapter CH=power_laws`, into
-# _build/chapter-$(CH) so that several authors can build at once. The landing
-# page, the glossary (for {term} links) and the bibliography come along; links
-# to pages outside this small build (std:doc/ref references) cannot resolve
-# here, so only those are ignored: `make book` checks them.
+# _build/chapter-$(CH) so that several authors can build at once.
 chapter: $(STAMP)
 	@test -n "$(CH)" || { echo "usage: make chapter CH=<name in chapters/>"; exit 2; }
 	@mkdir -p _build/chapter-$(CH)
-	@printf 'format: jb-book\nroot: intro\nparts:\n  - caption: Chapter\n    chapters:\n      - file: chapters/$(CH)\n      - file: glossary\n      - file: bibliography\n' > _build/chapter-$(CH)/_toc.yml
-	@$(BIN)/python -c 'import pathlib, yaml; c = yaml.safe_load(open("_config.yml")); s = c["sphinx"]; \
-	s["local_extensions"] = {k: str(pathlib.Path(v).resolve()) for k, v in s["local_extensions"].items()}; \
-	s["config"]["nitpick_ignore_regex"] = [["std:(doc|ref)", ".*"]]; \
-	yaml.safe_dump(c, open("_build/chapter-$(CH)/_config.yml", "w"), allow_unicode=True)'
-	$(BIN)/jupyter-book build . $(JB_FLAGS) --config _build/chapter-$(CH)/_config.yml --toc _build/chapter-$(CH)/_toc.yml --path-output _build/chapter-$(CH)
+	@printf 'format: jb-book\nroot: intro\nparts:\n  - caption: Chapter\n    chapters:\n      - file: chapters/$(CH)\n      - file: bibliography\n' > _build/chapter-$(CH)/_toc.yml
+	$(BIN)/jupyter-book build . $(JB_FLAGS) --toc _build/chapter-$(CH)/_toc.yml --path-output _build/chapter-$(CH)
 	@echo "Chapter built: $(CURDIR)/_build/chapter-$(CH)/_build/html/chapters/$(CH).html"
