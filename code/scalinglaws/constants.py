@@ -56,9 +56,11 @@ __all__ = [
     "CHINCHILLA_HUBER_DELTA",
     "MUENNIGHOFF_2023",
     "DATABLATIONS_README",
+    "HOFFMANN_2022_RUNS",
     "PEARCE_SONG_OMEGA",
     "PEARCE_SONG_SIMULATION",
     "PORIAN_2024_EXPONENTS",
+    "PORIAN_2024_BETA2_GRID",
     "DEEPSEEK_2024",
     "DEEPSEEK_TABLE4",
     "MINICPM_TOKENS_PER_PARAM",
@@ -68,6 +70,7 @@ __all__ = [
     "LLAMA3",
     "SARDANA_2024_EXAMPLE",
     "GADRE_2024",
+    "GPU_PEAK_BF16_FLOPS",
     "MODELS",
 ]
 
@@ -501,6 +504,13 @@ DATABLATIONS_README = Published(
 # Reconciling Kaplan and Chinchilla
 # ---------------------------------------------------------------------------
 
+#: Hoffmann et al. 2022's training runs, as the abstract describes them [P]: "over 400 language models
+#: ranging from 70 million to over 16 billion parameters" (total parameters).
+HOFFMANN_2022_RUNS = Published(
+    "Hoffmann et al. 2022, abstract [P]",
+    {"n_models": 400, "min_params": 70e6, "max_params": 16e9},
+)
+
 #: Pearce & Song 2024, Eq. 11: N_T = N_nonemb + omega * N_nonemb^(1/3), fitted to Chinchilla's configs [C].
 PEARCE_SONG_OMEGA: float = 47_491.0
 
@@ -550,6 +560,10 @@ PORIAN_2024_EXPONENTS = Published(
         },
     },
 )
+
+
+#: Porian et al. 2024's AdamW beta2 grid, tuned per model size; a larger beta2 matters at small batches [C].
+PORIAN_2024_BETA2_GRID: tuple[float, ...] = (0.95, 0.99, 0.999)
 
 
 # ---------------------------------------------------------------------------
@@ -669,11 +683,22 @@ LLAMA3 = Published(
         "tokens_law_A": 0.29,
         "tokens_law_alpha": 0.53,
         "tokens_8b_70b": 15e12,
+        # "a vocabulary with 128K tokens" (Section 3.1.1 [P]); the released configs' vocab_size [C].
+        "n_vocab": 128_256,
+        # BF16 model-FLOPs utilisation of the 405B pre-training run on up to 16K H100s (Section 3.3 [P]).
+        "mfu_bf16": (0.38, 0.43),
         "notes": (
             "The printed law D*(C) = 0.29 C^0.53 gives 1.05e13 tokens at 3.8e25 FLOPs, "
             "not the 16.55T the paper states [M].",
         ),
     },
+)
+
+#: Peak dense BF16 tensor-core throughput per GPU, FLOP/s [P]; the datasheets also print twice
+#: these values "with sparsity" (2:4 structured sparsity, which dense training does not use).
+GPU_PEAK_BF16_FLOPS = Published(
+    "NVIDIA A100 and H100 Tensor Core GPU datasheets (SXM form factor) [P]",
+    {"A100 SXM": 312e12, "H100 SXM": 989e12},
 )
 
 #: Real models: (total parameters, training tokens, source). Tokens/param = tokens / params.
