@@ -14,6 +14,22 @@ wall clock: on a shared machine the time slices other processes take on the
 pinned core would otherwise count against the model. On CUDA, the wall clock
 with the device synchronised.
 
+Why a hand-batched model and not ``torch.func.vmap``: ``--vmap`` also times
+``vmap`` of the plain model over the same stacked weights; on one CPU thread
+it ran at 0.77-0.92x of sequential training at every shape of the ladder,
+against 0.90-1.15x for the stacked model (it has no batching rule for the CPU
+attention kernel and loops over the members there).
+
+What batching can win on a CPU is the fixed cost of a step (Python, dispatch,
+the optimiser's and clipping's small operations): about 1.8 ms at 1x16, 2.4 ms
+at 2x32 and 2.8 ms at 3x80 on the book's machine, that is 29%, 16% and 5% of a
+step of 16 x 128 tokens, so at most 1.4x, 1.2x and 1.05x there; more with
+shorter steps (8 x 64 tokens: 1.8x at 1x16). The per-token work (the byte
+vocabulary's output layer and softmax, attention, layer norms) is the same
+either way. ``--compile`` (``torch.compile``) made 8 stacked 1x16 models
+another 14% faster but took 45 s to compile per shape and process (sequential:
+0.7x after 130 s), so the lab does not compile on a CPU.
+
 ``--batched K`` times sequential training (one model per step) and batched
 training (K models per step, as ``lab run`` groups runs) in alternation,
 ``--rounds`` times each, and keeps the best window of each, so that both see
@@ -40,6 +56,7 @@ import json
 import os
 import platform
 import time
+import warnings
 
 import torch
 
@@ -111,6 +128,38 @@ def stacked_stepper(cfg, batch_size: int, k: int, device, precision: str, compil
     return (lambda: stacked_training_step(model, forward, opt, x, y, amp, lr, wd, clip)), k * batch_size * cfg.n_ctx
 
 
+def vmap_stepper(cfg, batch_size: int, k: int, device, precision: str):
+    """The alternative to :class:`StackedGPT`: ``torch.func.vmap`` of the plain :class:`GPT` over stacked weights.
+
+    Same flat parameters and optimiser as the stacked step, so only the
+    forward/backward differ (``--vmap``; measured slower, see the module docstring).
+    """
+    from torch.func import functional_call
+
+    torch.manual_seed(0)
+    model = StackedGPT.from_models([GPT(cfg) for _ in range(k)]).to(device)
+    template = GPT(cfg).to(device)
+    opt = StackedAdamW(model)
+    x = torch.randint(0, 256, (k, batch_size, cfg.n_ctx), device=device)
+    y = torch.randint(0, 256, (k, batch_size, cfg.n_ctx), device=device)
+    lr = torch.full((k,), 1e-3, dtype=torch.float64, device=device)
+    wd = torch.full((k,), 0.1, device=device)
+    clip = torch.ones(k, device=device)
+
+    def member_loss(row, xi, yi):
+        params = {n: t.view(s) for n, t, s in zip(model.names, row.split(model.sizes), model.shapes)}
+        return functional_call(template, params, (xi, yi))[1]
+
+    losses_of = torch.vmap(member_loss)
+
+    class Vmapped:  # what stacked_training_step calls: forward(x, y) -> (None, losses)
+        def __call__(self, xs, ys):
+            return None, losses_of(model.flat, xs, ys)
+
+    amp = _autocast(device, precision)
+    return (lambda: stacked_training_step(model, Vmapped(), opt, x, y, amp, lr, wd, clip)), k * batch_size * cfg.n_ctx
+
+
 def rate(step, tokens: int, seconds: float, now) -> float:
     """Tokens per second of ``step`` (``tokens`` per call): the best of 3 windows of ``seconds / 3``."""
     best = 0.0
@@ -152,6 +201,8 @@ def main() -> None:
     parser.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"],
                         help="auto: bf16 autocast on CUDA, fp32 elsewhere")
     parser.add_argument("--compile", action="store_true", help="torch.compile the models (both modes)")
+    parser.add_argument("--vmap", action="store_true",
+                        help="with --batched: also time torch.func.vmap over the plain model")
     parser.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
     parser.add_argument("--out", help="also write the rows as JSON Lines to this file (e.g. data/lab/throughput.jsonl)")
     args = parser.parse_args()
@@ -193,11 +244,22 @@ def main() -> None:
             if args.batched:
                 stk, stk_tokens = stacked_stepper(cfg, batch, args.batched, device, precision, args.compile)
                 row["warmup_s_batched"] = warm(stk)
-                peak, tps_seq, tps_stk = 0.0, 0.0, 0.0
+                vm = vmap_stepper(cfg, batch, args.batched, device, precision)[0] if args.vmap else None
+                if vm is not None:
+                    with warnings.catch_warnings():  # "no batching rule for ... attention": the point measured
+                        warnings.simplefilter("ignore")
+                        warm(vm)
+                peak, tps_seq, tps_stk, tps_vm = 0.0, 0.0, 0.0, 0.0
                 for _ in range(args.rounds):  # alternate, so that both modes see the same load
                     peak = max(peak, peak_matmul_flops(device, precision))
                     tps_seq = max(tps_seq, rate(seq, seq_tokens, args.seconds, now))
                     tps_stk = max(tps_stk, rate(stk, stk_tokens, args.seconds, now))
+                    if vm is not None:
+                        with warnings.catch_warnings():
+                            warnings.simplefilter("ignore")
+                            tps_vm = max(tps_vm, rate(vm, stk_tokens, args.seconds, now))
+                if vm is not None:
+                    row.update({"tokens_per_s_vmap": tps_vm, "ratio_vmap": tps_vm / tps_seq})
                 row.update({"K": args.batched, "tokens_per_s_sequential": tps_seq, "tokens_per_s_batched": tps_stk,
                             "ratio": tps_stk / tps_seq, "mfu_sequential": tps_seq * fpt / peak,
                             "mfu_batched": tps_stk * fpt / peak, "peak_flops": peak})
@@ -215,7 +277,8 @@ def main() -> None:
             elif args.batched:
                 print(f"{row['shape']:>6} {row['N']:>10,} {batch:>5} {row['tokens_per_s_sequential']:>11,.0f} "
                       f"{row['tokens_per_s_batched']:>12,.0f} {row['ratio']:>6.2f} {row['mfu_sequential']:>8.1%} "
-                      f"{row['mfu_batched']:>6.1%} {row['peak_flops'] / 1e9:>12.1f}", flush=True)
+                      f"{row['mfu_batched']:>6.1%} {row['peak_flops'] / 1e9:>12.1f}"
+                      + (f"   vmap {row['ratio_vmap']:.2f}x" if args.vmap else ""), flush=True)
             else:
                 print(f"{row['shape']:>6} {row['N']:>10,} {batch:>5} {row['tokens_per_s']:>10,.0f} {row['gflops']:>8.1f} "
                       f"{row['peak_gflops']:>7.1f} {row['mfu']:>6.1%}", flush=True)

@@ -139,28 +139,35 @@ class _StackedOutputLoss(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, W, targets, rows):
         out = torch.empty(targets.shape, dtype=torch.float32, device=x.device)
+        dtype = x.dtype
         for r in range(0, x.shape[1], rows):
-            logp = torch.log_softmax(torch.bmm(x[:, r:r + rows], W.mT).float(), -1)  # (K, rows, V)
+            logits = torch.bmm(x[:, r:r + rows], W.mT)  # (K, rows, V); bf16 under autocast
+            dtype = logits.dtype
+            logp = torch.log_softmax(logits.float(), -1)
             out[:, r:r + rows] = -logp.gather(-1, targets[:, r:r + rows, None]).squeeze(-1)
         ctx.save_for_backward(x, W, targets)
-        ctx.rows = rows
+        ctx.rows, ctx.dtype = rows, dtype
         return out
 
     @staticmethod
     def backward(ctx, grad):
         x, W, targets = ctx.saved_tensors
-        rows = ctx.rows
-        grad_x = torch.empty_like(x)
+        rows, dtype = ctx.rows, ctx.dtype  # the backward pass runs outside autocast: products as forward made them
+        Wd = W.to(dtype)
+        grad_x = torch.empty(x.shape, dtype=torch.float32, device=x.device)
         grad_W = torch.zeros(W.shape, dtype=torch.float32, device=W.device)
         for r in range(0, x.shape[1], rows):
-            xr, tr = x[:, r:r + rows], targets[:, r:r + rows, None]
-            p = torch.softmax(torch.bmm(xr, W.mT).float(), -1)  # d loss / d logits = softmax - one-hot
+            xr, tr = x[:, r:r + rows].to(dtype), targets[:, r:r + rows, None]
+            p = torch.softmax(torch.bmm(xr, Wd.mT).float(), -1)  # d loss / d logits = softmax - one-hot
             p.scatter_add_(-1, tr, torch.full(tr.shape, -1.0, device=p.device))
             p.mul_(grad[:, r:r + rows, None])
-            p = p.to(x.dtype)
-            grad_x[:, r:r + rows] = torch.bmm(p, W)
-            grad_W.baddbmm_(p.mT, xr)
-        return grad_x, grad_W.to(W.dtype), None, None
+            p = p.to(dtype)
+            grad_x[:, r:r + rows] = torch.bmm(p, Wd)
+            if dtype == torch.float32:
+                grad_W.baddbmm_(p.mT, xr)
+            else:
+                grad_W.add_(torch.bmm(p.mT, xr))
+        return grad_x.to(x.dtype), grad_W.to(W.dtype), None, None
 
 
 class StackedGPT(nn.Module):
@@ -266,5 +273,11 @@ class StackedGPT(nn.Module):
         return None, losses  # nats/byte per member
 
     def keep_rows(self, rows: torch.Tensor) -> None:
-        """Keep only these members (a finished run leaves the group); ``rows`` indexes the members."""
+        """Keep only these members (a finished run leaves the group); ``rows`` indexes the members.
+
+        A row may appear twice: that forks the member (a copy continues from
+        the same weights), e.g. a warmup-stable-decay run branching a cool-down
+        while its stable phase goes on; fork the optimiser state alike
+        (:meth:`~scalinglaws.lab.train.StackedAdamW.keep_rows`).
+        """
         self.flat = nn.Parameter(self.flat.detach()[rows])

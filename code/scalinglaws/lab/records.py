@@ -107,12 +107,41 @@ class Preset:
     def total_flops(self) -> float:
         return sum(r.cost_flops for r in self.runs)
 
+    def projected_seconds(self, flops_per_s: float, step_overhead_s: tuple = (0.0, 0.0), max_group: int = 1) -> float:
+        """Wall time of the whole preset on one device, trained in groups as ``lab run`` trains them.
+
+        A model of a training step: each step of a group takes the longer of
+        its arithmetic, ``(members still training) x (FLOPs per member step)
+        / flops_per_s``, and a fixed cost per step, ``a + b n_layer`` seconds
+        for ``step_overhead_s = (a, b)`` (launching kernels, the Python
+        loop): what sets the pace of tiny models on a GPU. Evaluations are
+        counted as forward passes (a third of a training token's FLOPs).
+        ``benchmarks/gpu_check.py`` measures ``flops_per_s`` and the overhead
+        and projects the ``gpu`` preset with them.
+        """
+        if not (isinstance(flops_per_s, (int, float)) and flops_per_s > 0):
+            raise ValueError(f"flops_per_s must be positive, got {flops_per_s!r}")
+        a, b = step_overhead_s
+        total = 0.0
+        for group in plan_groups(self.runs, max_group):
+            m = group[0].model
+            fixed = a + b * m.n_layer
+            per_step = group[0].train.batch_size * m.n_ctx * m.flops_per_token / flops_per_s
+            steps = sorted(s.train.steps(m.n_ctx) for s in group)
+            done = 0
+            for i, n in enumerate(steps):  # members leave the group as their last step is done
+                total += (n - done) * max(fixed, (len(steps) - i) * per_step)
+                done = n
+            evals = sum(s.train.n_evals * s.train.eval_tokens for s in group)
+            total += evals * m.flops_per_token / 3 / flops_per_s
+        return total
+
 
 #: TrainConfig fields that runs trained together must share (see :attr:`RunSpec.group_key`).
 GROUP_FIELDS = ("batch_size", "eval_tokens", "corpus", "beta1", "beta2")
 
 
-def plan_groups(specs, max_group: int) -> list[list]:
+def plan_groups(specs, max_group: int, max_d_model: int | None = None) -> list[list]:
     """Split ``specs`` into groups of at most ``max_group`` runs that can train together.
 
     Runs of one :attr:`RunSpec.group_key` are sorted by length (optimiser
@@ -120,7 +149,8 @@ def plan_groups(specs, max_group: int) -> list[list]:
     members finish close together (a finished member leaves the group, and a
     shrinking group runs less efficiently). Groups come out in the order of
     their first member in ``specs``; runs that train alone form groups of one.
-    ``max_group=1`` gives one group per run, in order.
+    ``max_group=1`` gives one group per run, in order; runs of models wider
+    than ``max_d_model`` (if given) train alone.
     """
     if isinstance(max_group, bool) or not isinstance(max_group, int) or max_group < 1:
         raise ValueError(f"max_group must be a positive integer, got {max_group!r}")
@@ -128,7 +158,7 @@ def plan_groups(specs, max_group: int) -> list[list]:
     buckets: dict = {}
     order = []
     for i, s in enumerate(specs):
-        key = s.group_key if max_group > 1 else None
+        key = s.group_key if max_group > 1 and (max_d_model is None or s.model.d_model <= max_d_model) else None
         if key is None:
             key = ("alone", i)
         if key not in buckets:

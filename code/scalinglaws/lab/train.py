@@ -396,7 +396,8 @@ class StackedAdamW:
         p.addcdiv_(self.exp_avg * (lr / (1 - self.beta1 ** self.t)), denom, value=-1.0)
 
     def keep_rows(self, rows: torch.Tensor) -> None:
-        """Keep the optimiser state of these members only (after :meth:`StackedGPT.keep_rows`)."""
+        """Keep (or, with a repeated row, fork) the optimiser state of these members, as
+        :meth:`StackedGPT.keep_rows` does their weights."""
         self.exp_avg = self.exp_avg[rows]
         self.exp_avg_sq = self.exp_avg_sq[rows]
 
