@@ -3,8 +3,11 @@
 Every page: no console errors, math typeset, every image loads, no request
 leaves the machine (the site is self-contained), internal links resolve,
 exercise solutions toggle, and each kernel-free explorer responds to its
-sliders with exactly the numbers the library computes. Search finds a
-chapter. Screenshots of every page go to ``_build/screenshots/``.
+sliders with exactly the numbers the library computes. Navigation works on a
+phone (390 px), a tablet (900 px) and a desktop (1400 px): the chapter drawer
+opens and its links navigate, the in-page contents opens. Search finds a
+chapter, and finds symbols by their ASCII spelling. Screenshots of every page
+go to ``_build/screenshots/``, and at phone width to ``_build/screenshots/phone/``.
 
 Chromium comes from the Debian package (``.ci/run`` installs it); without it
 these tests skip with a message locally and fail in CI.
@@ -15,6 +18,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import threading
 from html.parser import HTMLParser
@@ -70,10 +74,11 @@ def browser():
 class Visit:
     """A page opened with every non-local request blocked and recorded."""
 
-    def __init__(self, browser, url: str, allowed_prefix: str):
+    def __init__(self, browser, url: str, allowed_prefix: str, width: int = 1280, height: int = 900,
+                 color_scheme: str = "light"):
         self.errors: list[str] = []
         self.external: list[str] = []
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=color_scheme)
         self.page = self.context.new_page()
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
@@ -238,3 +243,211 @@ def test_site_works_from_disk_with_the_network_blocked(browser, book_build):
             assert not visit.external, f"{doc}: requests leaving the machine: {visit.external}"
         finally:
             visit.close()
+
+
+# --------------------------------------------------------------------------
+# Navigation on phones, tablets and desktops
+
+PHONE, TABLET, DESKTOP = 390, 900, 1400
+NAV_PAGE = "chapters/power_laws"
+NAV_TARGET = "chapters/chinchilla"
+
+
+def _visible(locator):
+    return [locator.nth(i) for i in range(locator.count()) if locator.nth(i).is_visible()]
+
+
+@pytest.mark.parametrize("width", [PHONE, TABLET, DESKTOP])
+def test_one_header_and_one_search_field(browser, site, width):
+    visit = Visit(browser, f"{site}/{NAV_PAGE}.html", site, width=width, height=844)
+    page = visit.page
+    try:
+        assert page.locator("#pst-header").count() == 0 or not page.locator("#pst-header").is_visible(), \
+            "a second header bar (#pst-header) is shown"
+        # One toggle of each kind in the page, so the theme's scripts bind the one a reader sees.
+        assert page.locator(".primary-toggle").count() == 1
+        assert page.locator(".secondary-toggle").count() == 1
+        fields = _visible(page.locator(".search-button-field"))
+        assert len(fields) <= 1, f"{len(fields)} search fields are shown"
+        for field in fields:
+            assert field.bounding_box()["width"] < 0.5 * width, "a full-width search strip is shown"
+    finally:
+        visit.close()
+
+
+@pytest.mark.parametrize("width", [PHONE, TABLET, DESKTOP])
+def test_chapter_drawer_opens_and_its_links_navigate(browser, site, width):
+    visit = Visit(browser, f"{site}/{NAV_PAGE}.html", site, width=width, height=844)
+    page = visit.page
+    try:
+        sidebar = page.locator("#pst-primary-sidebar")
+        if width >= DESKTOP:
+            assert sidebar.is_visible(), "the chapter list is not shown on a desktop"
+            links = sidebar
+        else:
+            assert not sidebar.is_visible()
+            toggles = _visible(page.locator(".primary-toggle"))
+            assert len(toggles) == 1, "no visible button opens the chapter list"
+            box = toggles[0].bounding_box()
+            assert box["width"] >= 44 and box["height"] >= 44, f"the menu button is too small to tap: {box}"
+            toggles[0].click()
+            links = page.locator("dialog#pst-primary-sidebar-modal[open]")
+            links.wait_for(state="visible", timeout=5_000)
+        link = links.locator(f'a.reference.internal[href$="{Path(NAV_TARGET).name}.html"]').first
+        link.wait_for(state="visible", timeout=5_000)
+        link.click()
+        page.wait_for_url(f"**/{NAV_TARGET}.html", timeout=10_000)
+        assert not visit.errors, f"console errors: {visit.errors}"
+    finally:
+        visit.close()
+
+
+@pytest.mark.parametrize("width", [PHONE, TABLET, DESKTOP])
+def test_in_page_contents_opens(browser, site, width):
+    visit = Visit(browser, f"{site}/{NAV_PAGE}.html", site, width=width, height=844)
+    page = visit.page
+    try:
+        contents = page.locator("#pst-secondary-sidebar")
+        if width >= DESKTOP:
+            assert contents.is_visible(), "the in-page contents is not shown on a desktop"
+            panel = contents
+        else:
+            assert not contents.is_visible()
+            toggles = _visible(page.locator(".secondary-toggle"))
+            assert len(toggles) == 1, "no visible button opens the in-page contents"
+            toggles[0].click()
+            panel = page.locator("dialog#pst-secondary-sidebar-modal[open]")
+            panel.wait_for(state="visible", timeout=5_000)
+        entry = panel.locator("nav.page-toc a.nav-link").nth(1)
+        entry.wait_for(state="visible", timeout=5_000)
+        anchor = entry.get_attribute("href")
+        entry.click()
+        page.wait_for_function(f"location.hash === {anchor!r}", timeout=5_000)
+        assert not visit.errors, f"console errors: {visit.errors}"
+    finally:
+        visit.close()
+
+
+def test_colour_toggle_reaches_dark_in_one_click(browser, site):
+    visit = Visit(browser, f"{site}/{NAV_PAGE}.html", site, width=DESKTOP, color_scheme="light")
+    page = visit.page
+    try:
+        assert page.evaluate("document.documentElement.dataset.theme") == "light"
+        _visible(page.locator("button.theme-switch-button"))[0].click()
+        assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    finally:
+        visit.close()
+
+
+def test_phone_screenshots(browser, site):
+    """Phone-width screenshots of every page, for a person to look at."""
+    target = SCREENSHOTS / "phone"
+    target.mkdir(parents=True, exist_ok=True)
+    for doc in _pages():
+        visit = Visit(browser, f"{site}/{doc}.html", site, width=PHONE, height=844)
+        try:
+            page = visit.page
+            if page.locator("div.math, span.math").count():
+                page.wait_for_selector("mjx-container", state="attached", timeout=20_000)
+            page.screenshot(path=str(target / f"{doc.replace('/', '__')}.png"), full_page=True)
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 1, f"{doc}: the page scrolls sideways by {overflow} px on a phone"
+        finally:
+            visit.close()
+
+
+# --------------------------------------------------------------------------
+# Search
+
+
+def _search(browser, site, query):
+    visit = Visit(browser, f"{site}/search.html?q={query}", site)
+    page = visit.page
+    page.wait_for_selector("#search-results li", timeout=20_000)
+    # Snippets arrive one by one after the result list.
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('#search-results li')).every(li => li.querySelector('p.context'))"
+        " || document.querySelectorAll('#search-results li').length > 10",
+        timeout=20_000,
+    )
+    return visit
+
+
+@pytest.mark.parametrize("query", ["muP", "mu-P", "μP"])
+def test_search_finds_mup_by_any_spelling(browser, site, query):
+    visit = _search(browser, site, query)
+    try:
+        first = visit.page.locator("#search-results li a").first.get_attribute("href")
+        assert "chapters/critical_batch_size.html#" in first, f"{query!r}: first result is {first}"
+    finally:
+        visit.close()
+
+
+def test_search_snippets_show_only_what_readers_see(browser, site):
+    visit = _search(browser, site, "Chinchilla")
+    try:
+        snippets = visit.page.locator("#search-results p.context").all_text_contents()
+        assert snippets
+        for text in snippets:
+            assert "\\(" not in text and "\\frac" not in text and "\\alpha" not in text, f"raw TeX in a snippet: {text}"
+            assert "import " not in text and "plt." not in text, f"code in a snippet: {text}"
+    finally:
+        visit.close()
+
+
+class _HiddenText(HTMLParser):
+    """Split a page's main text into what is folded (<details class="hide">) and what is shown."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth = 0  # >0 inside a folded cell part
+        self.in_main = False
+        self.skip = 0  # inside <script>/<style>
+        self.hidden: list[str] = []
+        self.shown: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        classes = (dict(attrs).get("class") or "").split()
+        if tag == "main":
+            self.in_main = True
+        if tag in ("script", "style"):
+            self.skip += 1
+        if tag == "details" and ("hide" in classes or self.depth):
+            self.depth += 1
+
+    def handle_endtag(self, tag):
+        if tag == "details" and self.depth:
+            self.depth -= 1
+        if tag in ("script", "style") and self.skip:
+            self.skip -= 1
+        if tag == "main":
+            self.in_main = False
+
+    def handle_data(self, data):
+        if self.in_main and not self.skip:
+            (self.hidden if self.depth else self.shown).append(data)
+
+
+def test_hidden_code_is_not_indexed(book_build):
+    """Words that a page shows only inside folded code cells do not make it a search result."""
+    import json
+
+    import snowballstemmer
+
+    stem = snowballstemmer.stemmer("porter").stemWord
+    text = (HTML / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(text[text.index("(") + 1: text.rindex(")")])
+    docnames = index["docnames"]
+    checked = 0
+    for doc in _pages():
+        parser = _HiddenText()
+        parser.feed((HTML / f"{doc}.html").read_text(encoding="utf-8"))
+        words = lambda chunks: {stem(w.lower()) for w in re.findall(r"\w+", " ".join(chunks))}
+        only_hidden = words(parser.hidden) - words(parser.shown)
+        number = docnames.index(doc)
+        for word in only_hidden:
+            docs = index["terms"].get(word, [])
+            docs = docs if isinstance(docs, list) else [docs]
+            assert number not in docs, f"{doc}: {word!r} appears only in folded code but is indexed"
+            checked += 1
+    assert checked > 100, "no folded code found on any page"
