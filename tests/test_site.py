@@ -451,3 +451,76 @@ def test_hidden_code_is_not_indexed(book_build):
             assert number not in docs, f"{doc}: {word!r} appears only in folded code but is indexed"
             checked += 1
     assert checked > 100, "no folded code found on any page"
+
+
+# --------------------------------------------------------------------------
+# Explorer chrome: accessibility, touch targets, colour mode
+
+
+def _explorer_pages() -> list[str]:
+    return [doc for doc in _pages() if 'class="sl-explorer"' in (HTML / f"{doc}.html").read_text(encoding="utf-8")]
+
+
+def test_explorer_controls_are_accessible_and_touchable(browser, site, book_build):
+    assert book_build.returncode == 0
+    pages = _explorer_pages()
+    assert pages, "no explorer found on any page"
+    with_units = 0
+    for doc in pages:
+        visit = Visit(browser, f"{site}/{doc}.html", site, width=PHONE, height=844)
+        page = visit.page
+        try:
+            explorers = page.locator("div.sl-explorer")
+            for e in range(explorers.count()):
+                root = explorers.nth(e)
+                root.locator("svg.sl-figure").wait_for()
+                readout = root.locator(".sl-readout")
+                assert readout.get_attribute("aria-live") == "polite", f"{doc}: the numbers are not a live region"
+                assert readout.locator("table.sl-numbers").count() == 1
+                sliders = root.locator("input[type=range]")
+                for s in range(sliders.count()):
+                    slider = sliders.nth(s)
+                    slider_id = slider.get_attribute("id")
+                    assert root.locator(f'label[for="{slider_id}"]').count() == 1, f"{doc}: {slider_id} has no label"
+                    output = root.locator(f'output[for="{slider_id}"]')
+                    assert output.count() == 1, f"{doc}: {slider_id} has no linked <output>"
+                    box = slider.bounding_box()
+                    assert box["height"] >= 44, f"{doc}: {slider_id} is {box['height']} px tall, under 44"
+                    # The announced value is the shown value (plus its unit), never the slider's index.
+                    slider.fill(slider.get_attribute("max"))
+                    text = slider.get_attribute("aria-valuetext")
+                    assert text and text.startswith(output.text_content()), f"{doc}: {slider_id} announces {text!r}"
+                    assert "e+" not in text and "e-" not in text, f"{doc}: {slider_id} announces {text!r}"
+                    if "(" in root.locator(f'label[for="{slider_id}"]').text_content():
+                        unit = root.locator(f'label[for="{slider_id}"]').text_content().rsplit("(", 1)[1].rstrip(")")
+                        assert text.endswith(unit), f"{doc}: {slider_id} announces {text!r} without its unit"
+                        with_units += 1
+            assert not visit.errors, f"{doc}: console errors: {visit.errors}"
+        finally:
+            visit.close()
+    assert with_units > 0, "no slider with a unit was checked"
+
+
+def _luminance(css_color: str) -> float:
+    r, g, b = (int(v) for v in re.findall(r"\d+", css_color)[:3])
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_explorers_follow_the_colour_mode(browser, site, book_build, scheme):
+    doc = _explorer_pages()[0]
+    visit = Visit(browser, f"{site}/{doc}.html", site, color_scheme=scheme)
+    page = visit.page
+    try:
+        assert page.evaluate("document.documentElement.dataset.theme") == scheme
+        root = page.locator("div.sl-explorer").first
+        root.locator("svg.sl-figure").wait_for()
+        background = _luminance(root.evaluate("e => getComputedStyle(e).backgroundColor"))
+        figure = _luminance(root.locator("svg.sl-figure").evaluate("e => getComputedStyle(e).backgroundColor"))
+        text = _luminance(root.locator("svg.sl-figure text").first.evaluate("e => getComputedStyle(e).fill"))
+        if scheme == "dark":
+            assert background < 0.25 and figure < 0.25 and text > 0.6, (background, figure, text)
+        else:
+            assert background > 0.9 and figure > 0.9 and text < 0.4, (background, figure, text)
+    finally:
+        visit.close()
