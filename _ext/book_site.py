@@ -409,6 +409,9 @@ def _image_size(path: Path) -> tuple[int, int] | None:
         return None
 
 
+STYLE_SIZE = re.compile(r"\b(width|height):\s*([\d.]+)px;?\s*")
+
+
 def _lazy_image(tag: str, page: Path) -> str:
     src = re.search(r'\bsrc="([^"]+)"', tag)
     if not src or src.group(1).startswith(("data:", "http:", "https:")):
@@ -418,7 +421,19 @@ def _lazy_image(tag: str, page: Path) -> str:
         extra.append('loading="lazy"')
     if " decoding=" not in tag:
         extra.append('decoding="async"')
-    if " width=" not in tag and " height=" not in tag:
+    style = re.search(r'\sstyle="([^"]*)"', tag)
+    sized = dict((k, v) for k, v in STYLE_SIZE.findall(style.group(1))) if style else {}
+    if "width" in sized and "height" in sized:
+        # A 2x ("retina") PNG comes with its CSS size as an inline style
+        # (style="width: 569px; height: 364px"); a fixed height there would
+        # squash the image on a narrow screen. As attributes, the size
+        # reserves space and the stylesheet's max-width/height:auto keep the
+        # aspect ratio.
+        rest = STYLE_SIZE.sub("", style.group(1)).strip()
+        tag = tag.replace(style.group(0), f' style="{rest}"' if rest else "")
+        tag = re.sub(r'\s(?:width|height)="[^"]*"', "", tag)
+        extra.append(f'width="{round(float(sized["width"]))}" height="{round(float(sized["height"]))}"')
+    elif " width=" not in tag and " height=" not in tag:
         size = _image_size((page.parent / html_lib.unescape(src.group(1))).resolve())
         if size:
             extra.append(f'width="{size[0]}" height="{size[1]}"')

@@ -524,3 +524,72 @@ def test_explorers_follow_the_colour_mode(browser, site, book_build, scheme):
             assert background > 0.9 and figure > 0.9 and text < 0.4, (background, figure, text)
     finally:
         visit.close()
+
+
+# --------------------------------------------------------------------------
+# Figures: vector, and legible on a phone
+
+# Chapters whose matplotlib figures are still 1x PNGs, drawn before the figure
+# convention (SVG output, 4.5 x 3.2 in, 13 pt text; side-by-side panels as
+# separate figures in a {grid}). A chapter leaves this set when it follows
+# the convention; the test then holds it to the rule below.
+PNG_FIGURE_CHAPTERS = {
+    "chapters/power_laws", "chapters/kaplan", "chapters/critical_batch_size", "chapters/early_stopping",
+    "chapters/chinchilla", "chapters/reconciling", "chapters/overtraining", "chapters/lab",
+}
+MIN_TEXT_PX = 9
+# Matplotlib draws SVG text as glyph paths, one group per string:
+# <g transform="translate(x y) scale(s -s)"> with s = font size / 100; exponents
+# and other shrunk mathtext glyphs carry an extra scale(k) on their <use>.
+_SVG_TEXT = re.compile(r'<g transform="translate\([^)]*\) scale\(([\d.]+) -\1\)">(.*?)</g>', re.S)
+_SVG_SHRINK = re.compile(r'<use [^>]*transform="[^"]*scale\(([\d.]+)\)"')
+
+
+def smallest_text_pt(svg: str) -> float | None:
+    """The smallest text in a matplotlib SVG, in pt (None if it has no text)."""
+    sizes = [100 * float(s) * min([float(k) for k in _SVG_SHRINK.findall(body)] + [1.0])
+             for s, body in _SVG_TEXT.findall(svg)]
+    return min(sizes) if sizes else None
+
+
+def test_smallest_text_is_read_from_matplotlib_svg(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4.5, 3.2))
+    ax.loglog([1e17, 1e24], [3, 2])
+    ax.set_xlabel("compute", fontsize=13)
+    ax.tick_params(labelsize=10)
+    fig.savefig(tmp_path / "f.svg")
+    plt.close(fig)
+    # 10^n tick labels: 10 pt, their exponents 0.7 x 10 pt.
+    assert smallest_text_pt((tmp_path / "f.svg").read_text()) == pytest.approx(7.0, abs=0.01)
+
+
+@pytest.mark.parametrize("doc", [d for d in _pages() if d.startswith("chapters/")])
+def test_figures_are_vector_and_legible_on_a_phone(browser, site, doc):
+    visit = Visit(browser, f"{site}/{doc}.html", site, width=PHONE, height=844)
+    page = visit.page
+    try:
+        figures = [img for img in page.locator("main img").all() if "/_images/" in (img.get_attribute("src") or "")]
+        kinds = {Path(img.get_attribute("src")).suffix for img in figures}
+        if doc in PNG_FIGURE_CHAPTERS:
+            assert ".png" in kinds, f"{doc} has no PNG figures any more: remove it from PNG_FIGURE_CHAPTERS"
+            return
+        assert kinds <= {".svg"}, f"{doc}: figures that are not SVG: {kinds}"
+        for img in figures:
+            src = img.get_attribute("src")
+            img.scroll_into_view_if_needed()
+            shown = img.evaluate("e => e.getBoundingClientRect().width")
+            svg = (HTML / doc).parent.joinpath(src).resolve().read_text(encoding="utf-8")
+            width_pt = float(re.search(r'<svg[^>]*\bwidth="([\d.]+)pt"', svg).group(1))
+            smallest = smallest_text_pt(svg)
+            if smallest is not None:
+                px = smallest * shown / width_pt
+                assert px >= MIN_TEXT_PX, f"{doc}: {src} has {px:.1f} px text at {PHONE} px"
+            alt = img.get_attribute("alt") or ""
+            assert alt and "_images/" not in alt, f"{doc}: {src} has no alt text (alt={alt!r})"
+    finally:
+        visit.close()
