@@ -15,7 +15,7 @@
 * Search: symbols get an ASCII spelling (``μP`` is also found as "muP" and
   "mu-P"), a section whose title has such a symbol becomes a direct search
   result, and code a reader cannot see (hidden cell inputs and outputs) is
-  not indexed. ``_static/search-snippets.js`` keeps hidden code, explorer
+  not indexed. ``_ext/static/search-snippets.js`` (search page only) keeps hidden code, explorer
   data and raw TeX out of the result snippets.
 * One icon source: the theme draws its icons with the Font Awesome web fonts
   from its stylesheet *and* ships ``fontawesome.js`` (1.5 MB) that swaps the
@@ -464,6 +464,16 @@ def _postprocess_site(app, exception):
         _quantize_png(png)
 
 
+EXT_STATIC = Path(__file__).parent / "static"
+
+
+def _page_specific_static(app, config):
+    """Serve _ext/static/ too: files there are copied into the site but, unlike
+    _static/ (whose every .js/.css jupyter-book adds to every page), they load
+    only where this extension adds them (search-snippets.js on search.html)."""
+    config.html_static_path = [*config.html_static_path, str(EXT_STATIC)]
+
+
 def _mathjax_components(app, config):
     """Load MathJax through its component loader (see mathjax3_config in _config.yml).
 
@@ -475,6 +485,7 @@ def _mathjax_components(app, config):
 
 def setup(app):
     app.connect("config-inited", _mathjax_components)
+    app.connect("config-inited", _page_specific_static)
     app.add_search_language(_SearchEnglish)
     app.connect("builder-inited", _index_visible_text_only)
     app.connect("html-page-context", _dedupe_scripts, priority=900)

@@ -112,3 +112,12 @@ def test_mathjax_only_where_there_is_math(built, doc):
         assert loads == ["startup.js"], f"{doc}: MathJax loaded as {loads}"
     else:
         assert loads == [], f"{doc} has no math but loads MathJax"
+
+
+def test_page_specific_scripts_load_only_where_needed(built):
+    """_static/*.js goes on every page (jupyter-book adds it); the search-snippet script only on search.html."""
+    for page in built.rglob("*.html"):
+        if "_notebooks" in page.parts:
+            continue
+        loads = "search-snippets.js" in page.read_text(encoding="utf-8")
+        assert loads == (page == built / "search.html"), f"{page.relative_to(built)}: search-snippets.js loaded={loads}"
