@@ -25,7 +25,7 @@
 * MathJax without its right-click menu: the component loader fetches the
   TeX input, the HTML output and the screen-reader MathML (0.65 MB) instead
   of the combined file with the menu (1.16 MB); pages without math load none.
-* Images load lazily and carry their size (``width``/``height``), so the
+* Figures load lazily and carry their size (``width``/``height``), so the
   page does not jump while they arrive.
 """
 
@@ -414,7 +414,10 @@ STYLE_SIZE = re.compile(r"\b(width|height):\s*([\d.]+)px;?\s*")
 
 def _lazy_image(tag: str, page: Path) -> str:
     src = re.search(r'\bsrc="([^"]+)"', tag)
-    if not src or src.group(1).startswith(("data:", "http:", "https:")):
+    # Figures only (Sphinx copies them to _images/): the theme's own small
+    # images sit in menus that are hidden until opened, where a lazy image
+    # would never load.
+    if not src or "_images/" not in src.group(1):
         return tag
     extra = []
     if " loading=" not in tag:
