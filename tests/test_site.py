@@ -366,9 +366,17 @@ def test_phone_screenshots(browser, site):
             page = visit.page
             if page.locator("div.math, span.math").count():
                 page.wait_for_selector("mjx-container", state="attached", timeout=20_000)
+            _scroll_through(page)
+            page.evaluate("window.scrollTo(0, 0)")
             page.screenshot(path=str(target / f"{doc.replace('/', '__')}.png"), full_page=True)
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 1, f"{doc}: the page scrolls sideways by {overflow} px on a phone"
+            distorted = page.evaluate(
+                "Array.from(document.querySelectorAll('main img')).filter(i => i.offsetParent && i.naturalWidth)"
+                ".filter(i => { const r = i.getBoundingClientRect();"
+                " return Math.abs(r.height / r.width - i.naturalHeight / i.naturalWidth) > 0.02; }).map(i => i.src)"
+            )
+            assert not distorted, f"{doc}: figures drawn out of proportion on a phone: {distorted}"
         finally:
             visit.close()
 
