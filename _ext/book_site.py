@@ -15,18 +15,20 @@
 * Search: symbols get an ASCII spelling (``μP`` is also found as "muP" and
   "mu-P"), a section whose title has such a symbol becomes a direct search
   result, and code a reader cannot see (hidden cell inputs and outputs) is
-  not indexed. ``_ext/static/search-snippets.js`` (search page only) keeps hidden code, explorer
-  data and raw TeX out of the result snippets.
+  not indexed. ``_ext/static/search-snippets.js`` (search page only) keeps
+  folded code, explorer data and raw TeX out of the result snippets.
 * One icon source: the theme draws its icons with the Font Awesome web fonts
   from its stylesheet *and* ships ``fontawesome.js`` (1.5 MB) that swaps the
-  same icons for SVG. The script is dropped, and the two fonts the site uses
+  same icons for SVG. The script is dropped, the two fonts the site uses
   are cut down to the glyphs the pages and stylesheets actually use
-  (``_static/icons/``, declared in ``icons.css`` after the theme's own).
+  (``_static/icons/``, declared in ``icons.css`` after the theme's own), and
+  the stylesheet's rules for the ~2,000 unused icons are removed.
 * MathJax without its right-click menu: the component loader fetches the
   TeX input, the HTML output and the screen-reader MathML (0.65 MB) instead
   of the combined file with the menu (1.16 MB); pages without math load none.
 * Figures load lazily and carry their size (``width``/``height``), so the
-  page does not jump while they arrive.
+  page does not jump while they arrive; PNG figures are stored as 256-colour
+  palettes (a third of the bytes, no visible change on plots).
 """
 
 from __future__ import annotations
@@ -43,9 +45,6 @@ from docutils import nodes
 from myst_nb.sphinx_ import HideCodeCellNode
 from sphinx import addnodes
 from sphinx.search.en import SearchEnglish
-from sphinx.util import logging
-
-logger = logging.getLogger(__name__)
 
 NOTEBOOK_DIR = "_notebooks"
 
