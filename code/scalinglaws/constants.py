@@ -52,6 +52,8 @@ __all__ = [
     "CHINCHILLA_TABLE_A3",
     "CHINCHILLA_TABLE_A4",
     "GOPHER_BUDGET_FLOPS",
+    "GOPHER_BUDGET_FLOPS_APPENDIX_F",
+    "CHINCHILLA_D4_COMPARISON",
     "CHINCHILLA_HUBER_DELTA",
     "MUENNIGHOFF_2023",
     "DATABLATIONS_README",
@@ -290,6 +292,9 @@ KAPLAN_SETUP = Published(
         "dropout": 0.10,
         "min_params_nonembedding": 768,
         "max_params_nonembedding": 1.5e9,
+        # Section 2.3: WebText2 tokenizes to 2.29e10 tokens, 6.6e8 of them held out as the test set.
+        "dataset_tokens": 2.29e10,
+        "test_tokens": 6.6e8,
     },
 )
 
@@ -446,10 +451,29 @@ CHINCHILLA_TABLE_A4 = Published(
     },
 )
 
-#: Gopher's training budget as Hoffmann et al. state it (Table 3, the "Gopher" row: 5.76e23 FLOPs) [P].
-#: Their FLOP count includes embeddings and attention; the 6ND shortcut gives
-#: 6 x 280e9 x 300e9 = 5.04e23 for Gopher, 12% less.
+#: Gopher's training budget as Hoffmann et al. use it throughout (Figs. 2-4; Table 3's "Gopher
+#: unit", the 67B row: 5.76e23 FLOPs) [P]. It is the figure reported for Gopher by Rae et al. (2021):
+#: Appendix F says their own, more detailed count gives 6.3e23 instead (GOPHER_BUDGET_FLOPS_APPENDIX_F).
+#: The 6ND shortcut gives 6 x 280e9 x 300e9 = 5.04e23.
 GOPHER_BUDGET_FLOPS: float = 5.76e23
+#: Gopher's budget by Hoffmann et al.'s Appendix-F FLOP count ("6.3e23 compared to 5.76e23") [P].
+GOPHER_BUDGET_FLOPS_APPENDIX_F: float = 6.3e23
+
+#: Hoffmann et al. 2022, Appendix D.4 [P]: a head-to-head test at 1e21 FLOPs. Kaplan et al.'s
+#: frontier predicts 4.68B parameters, Approach 1 predicts 2.86B; models of 4.74B and 2.80B (same
+#: depth-to-width ratio, batch 0.5M tokens, max learning rate 1.5e-4 decayed 10x) were trained, and
+#: the smaller, Approach-1 model reached the lower loss (Fig. A4).
+CHINCHILLA_D4_COMPARISON = Published(
+    "Hoffmann et al. 2022, Appendix D.4 and Fig. A4 [P]",
+    {
+        "flops": 1e21,
+        "kaplan_predicted_params": 4.68e9,
+        "approach1_predicted_params": 2.86e9,
+        "kaplan_trained_params": 4.74e9,
+        "approach1_trained_params": 2.80e9,
+        "winner": "approach 1",
+    },
+)
 
 #: Huber threshold on log-loss residuals used to fit Chinchilla's Approach 3
 #: (Hoffmann et al. 2022, Section 3.3 and App. D.2 [P]); kept by Besiroglu et al.
