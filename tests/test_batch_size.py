@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from scalinglaws import batch_size as bs
 from scalinglaws import fitting, hyperparameters as hp
-from scalinglaws.constants import DEEPSEEK_7B_CHECK, KAPLAN_B_STAR_TABLE5, KAPLAN_LNS, KAPLAN_TABLE5
+from scalinglaws.constants import DEEPSEEK_7B_CHECK, KAPLAN_B_STAR_TABLE5, KAPLAN_LNS, KAPLAN_TABLE5, ZHANG_2024_CBS
 
 pos = st.floats(min_value=1e-3, max_value=1e3, allow_nan=False, allow_infinity=False)
 losses = st.floats(min_value=1.5, max_value=6.0)
@@ -430,3 +430,13 @@ def test_any_non_positive_or_non_finite_learning_rate_is_rejected(lr):
 def test_any_non_positive_or_non_finite_loss_is_rejected(L):
     with pytest.raises(ValueError, match="L"):
         bs.critical_batch(L)
+
+
+def test_zhang_critical_batch_sits_at_a_fifth_of_b_crit():
+    """Zhang et al.'s critical batch (steps 20% above perfect linear scaling) is 0.2 B_crit on the hyperbola."""
+    overhead = ZHANG_2024_CBS["step_overhead"]
+    assert overhead == 0.20
+    S_min, D_min = 12.0, 6000.0
+    B = overhead * (D_min / S_min)
+    steps = bs.tradeoff_curve(S_min, D_min, B=np.array([B])).S[0]
+    assert steps / (D_min / B) == pytest.approx(1 + overhead)  # D_min / B: steps under perfect linear scaling

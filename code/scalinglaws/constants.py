@@ -629,6 +629,9 @@ ZHANG_2024_CBS = Published(
         "min_params": 85e6,
         "max_params": 1.2e9,
         "dataset": "C4",
+        # Their critical batch is where the steps exceed ideal linear scaling by 20%,
+        # not McCandlish's D_min/S_min (where the excess is 100%).
+        "step_overhead": 0.20,
     },
 )
 
