@@ -57,6 +57,8 @@ __all__ = [
     "overtraining_penalty",
     "overtraining_tokens_ratio",
     "size_ratio_for_penalty",
+    "Equivalent",
+    "compute_optimal_equivalent",
     "GadreLoss",
     "gadre_from_parametric",
     "gadre_loss",
@@ -336,6 +338,35 @@ def size_ratio_for_penalty(penalty, law: ParametricLoss = DEFAULT_LAW) -> float:
         if lo <= k_min:
             raise ValueError(f"penalty={p:g} is too large to resolve")
     return brentq(lambda k: float(overtraining_penalty(k, law)) - p, lo, 1.0, xtol=1e-15, rtol=1e-14)
+
+
+class Equivalent(NamedTuple):
+    """A trained model set beside the compute-optimal model that reaches the same predicted loss."""
+
+    loss: float  # nats/token, L(N, D) under the law
+    N_opt: float  # parameters of the compute-optimal model of that loss
+    D_opt: float  # its training tokens
+    tokens_per_param_opt: float  # D_opt / N_opt: the compute-optimal ratio at that loss
+    k: float  # size ratio N / N_opt: below 1 over-trained, above 1 under-trained
+    extra_compute: float  # 6ND / (6 N_opt D_opt) - 1 = overtraining_penalty(k)
+
+
+def compute_optimal_equivalent(N, D, law: ParametricLoss = DEFAULT_LAW) -> Equivalent:
+    """Where a model with ``N`` parameters trained on ``D`` tokens sits against the compute-optimal frontier.
+
+    Its predicted loss ℓ = L(N, D) is reached with the least training compute
+    by (N_opt, D_opt) = :func:`chinchilla_point_for_loss` (ℓ); the size ratio
+    k = N / N_opt says whether the model is smaller (k < 1, over-trained) or
+    larger (k > 1) than compute-optimal, and ``extra_compute`` is the training
+    compute it spent beyond that optimum, 6ND / (6 N_opt D_opt) − 1, which
+    equals :func:`overtraining_penalty` (k).
+    """
+    law = check_instance("law", law, ParametricLoss)
+    N = check_scalar("N", N, low=0.0, low_inclusive=False)
+    D = check_scalar("D", D, low=0.0, low_inclusive=False)
+    ell = law.E + law.A / N**law.alpha + law.B / D**law.beta
+    N_opt, D_opt = chinchilla_point_for_loss(ell, law)
+    return Equivalent(ell, N_opt, D_opt, D_opt / N_opt, N / N_opt, N * D / (N_opt * D_opt) - 1.0)
 
 
 # ---------------------------------------------------------------------------

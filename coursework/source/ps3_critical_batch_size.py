@@ -286,7 +286,7 @@ assert abs(S_min_q4 / bs.explore_tradeoff(2.6, 1.0, 1e9).S_min - 1) < 1e-6
 hidden: true
 points: 1
 """ # END TEST CONFIG
-assert abs(E_min_q4 / bs.explore_tradeoff(2.6, 1.0, 1e9).E_min - 1) < 1e-6
+assert abs(E_min_q4 / bs.explore_tradeoff(2.6, 1.0, 1e9).D_min - 1) < 1e-6
 
 # %% [raw]
 # # END TESTS
