@@ -25,7 +25,8 @@ in a fresh virtual environment and grades with it.
 
 The student edition of the book is built from a copy of the book's pages (in
 a temporary folder, never under the output) from which the instructor's
-guide, every ``{solution}`` block and every ``{solution-start}`` ...
+guide, every ``<!-- instructor-only -->`` ... ``<!-- end instructor-only -->``
+span, every ``{solution}`` block and every ``{solution-start}`` ...
 ``{solution-end}`` span (the code cells between them included) are removed,
 so the solutions are absent from the HTML, the page sources and the executed
 notebooks, not just collapsed. The instructor edition is the ordinary book
@@ -59,10 +60,12 @@ PYTHON_VERSION = "3.11"
 GRADESCOPE_SOURCE = "/autograder/source"
 #: The course key the training-oracle project derives each student's seed from (change it each term).
 DEFAULT_COURSE_KEY = "scaling-laws-course"
-#: What the student book is built from: the book's pages and what they need, nothing else.
-_BOOK_PATHS = ["_config.yml", "intro.md", "bibliography.md", "references.bib", "chapters", "_ext", "_static"]
+#: What the student book is built from besides its pages (those come from the table of contents).
+_BOOK_SUPPORT = ["_config.yml", "references.bib", "chapters", "_ext", "_static"]
 #: Pages of the instructor edition only.
 _INSTRUCTOR_PAGES = ["instructors"]
+#: A span of a page for the instructor edition only (e.g. the home page's note to instructors).
+_INSTRUCTOR_ONLY = re.compile(r"^<!-- instructor-only -->\n.*?^<!-- end instructor-only -->\n", flags=re.M | re.S)
 _OPEN = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>solution|solution-start|solution-end)\}")
 
 #: Settings every problem set shares (merged into each source's ASSIGNMENT CONFIG).
@@ -336,22 +339,45 @@ def student_toc(toc: dict) -> dict:
     return toc
 
 
+def strip_instructor_only(text: str) -> str:
+    """Delete every ``<!-- instructor-only -->`` ... ``<!-- end instructor-only -->`` span of a page."""
+    out = _INSTRUCTOR_ONLY.sub("", text)
+    if "instructor-only -->" in out:
+        raise ValueError("an instructor-only span is not closed (or its markers are not on lines of their own)")
+    return out
+
+
+def _toc_files(toc: dict) -> list[str]:
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [c["file"] for c in part.get("chapters", [])]
+    return files
+
+
 def student_source(dest: Path) -> Path:
-    """Copy the book's pages to ``dest`` with every solution and the instructor's guide removed."""
+    """Copy the book's pages to ``dest`` without the instructor-only pages and spans and without any solution.
+
+    Raises ``ValueError`` if a page still links to an instructor-only page.
+    """
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
     ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc")
-    for name in _BOOK_PATHS:
+    toc = student_toc(yaml.safe_load((REPO / "_toc.yml").read_text()))
+    pages = [f"{f}.md" for f in _toc_files(toc) if not f.startswith("chapters/")]
+    for name in _BOOK_SUPPORT + pages:
         src = REPO / name
         if src.is_dir():
             shutil.copytree(src, dest / name, ignore=ignore)
         else:
             shutil.copy(src, dest / name)
-    toc = student_toc(yaml.safe_load((REPO / "_toc.yml").read_text()))
     (dest / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
+    links = re.compile(r"<(?:{0})>|`(?:{0})`".format("|".join(map(re.escape, _INSTRUCTOR_PAGES))))
     for page in list(dest.glob("*.md")) + list(dest.glob("chapters/*.md")):
-        page.write_text(strip_solutions(page.read_text()))
+        text = strip_solutions(strip_instructor_only(page.read_text()))
+        if links.search(text):
+            raise ValueError(f"{page.name} links to an instructor-only page outside an instructor-only span")
+        page.write_text(text)
     return dest
 
 

@@ -485,6 +485,16 @@ def test_every_chapter_strips_cleanly():
         assert out.count("{exercise}") == text.count("{exercise}"), page.name
 
 
+def test_instructor_only_spans_are_removed_and_links_to_the_guide_refused(tmp_path, monkeypatch):
+    page = "a\n<!-- instructor-only -->\n**Instructors**: see {doc}`the guide <instructors>`.\n<!-- end instructor-only -->\nb\n"
+    assert build.strip_instructor_only(page) == "a\nb\n"
+    with pytest.raises(ValueError, match="not closed"):
+        build.strip_instructor_only("a\n<!-- instructor-only -->\nb\n")
+    src = build.student_source(tmp_path / "src")  # the real pages: no dangling link to the guide
+    assert not (src / "instructors.md").exists() and (src / "intro.md").is_file()
+    assert "instructor-only" not in (src / "intro.md").read_text()
+
+
 def test_student_table_of_contents_leaves_out_the_instructors_guide():
     toc = build.student_toc(yaml.safe_load((REPO / "_toc.yml").read_text()))
     files = [c["file"] for p in toc["parts"] for c in p["chapters"]]

@@ -89,11 +89,11 @@ assert abs(doublings_q1 - np.log(bs.critical_batch(2.4) / bs.critical_batch(3.0)
 
 # %% [markdown]
 # **Q2 (numeric, core, 3 points).** Runs that reach a fixed loss with batch
-# $B$ need $S = S_\mathrm{min}(1 + B_\mathrm{crit}/B)$ steps and $E = BS$
+# $B$ need $S = S_\mathrm{min}(1 + B_\mathrm{crit}/B)$ steps and $D = BS$
 # tokens. A deadline allows at most `S_budget` $= 1.25$ times the minimal
 # number of steps. Derive the smallest batch, as a multiple
 # $x = B/B_\mathrm{crit}$, that meets the deadline (store $x$ in `x_q2`), the
-# data it costs relative to the minimum, $E/E_\mathrm{min}$ (store in `e_q2`),
+# data it costs relative to the minimum, $D/D_\mathrm{min}$ (store in `d_q2`),
 # and relative to training at $B = B_\mathrm{crit}$ (store in `c_rel_q2`; at
 # fixed model size compute is proportional to data). Evaluate your closed forms
 # **without** calling `bs.steps_ratio` or `bs.data_ratio` (a notebook that
@@ -107,8 +107,8 @@ S_budget = 1.25
 
 # %%
 x_q2 = 1 / (S_budget - 1)  # SOLUTION
-e_q2 = 1 + x_q2  # SOLUTION
-c_rel_q2 = e_q2 / (1 + 1)  # SOLUTION
+d_q2 = 1 + x_q2  # SOLUTION
+c_rel_q2 = d_q2 / (1 + 1)  # SOLUTION
 
 # %% [raw]
 # # END SOLUTION
@@ -120,7 +120,7 @@ c_rel_q2 = e_q2 / (1 + 1)  # SOLUTION
 """ # BEGIN TEST CONFIG
 points: 0
 """ # END TEST CONFIG
-assert x_q2 > 0 and e_q2 > 1 and c_rel_q2 > 0
+assert x_q2 > 0 and d_q2 > 1 and c_rel_q2 > 0
 
 # %%
 """ # BEGIN TEST CONFIG
@@ -138,7 +138,7 @@ points: 1
 """ # END TEST CONFIG
 from ps_grading import forbid
 forbid("steps_ratio", "data_ratio")
-assert abs(e_q2 - float(bs.data_ratio(x_q2))) < 1e-9 and abs(float(bs.steps_ratio(x_q2)) - S_budget) < 1e-9
+assert abs(d_q2 - float(bs.data_ratio(x_q2))) < 1e-9 and abs(float(bs.steps_ratio(x_q2)) - S_budget) < 1e-9
 
 # %%
 """ # BEGIN TEST CONFIG
@@ -162,7 +162,7 @@ assert abs(c_rel_q2 - float(bs.data_ratio(x_q2) / bs.data_ratio(1.0))) < 1e-9 an
 # points: 2
 
 # %% [markdown]
-# **Q2w (written derivation, 2 points).** Derive $x$, $E/E_\mathrm{min}$ and
+# **Q2w (written derivation, 2 points).** Derive $x$, $D/D_\mathrm{min}$ and
 # the ratio to training at $B_\mathrm{crit}$, and say why the smallest batch
 # that meets the deadline is also the cheapest one that does.
 
@@ -172,10 +172,10 @@ assert abs(c_rel_q2 - float(bs.data_ratio(x_q2) / bs.data_ratio(1.0))) < 1e-9 an
 # %% [markdown]
 # Steps fall as the batch grows, $S/S_\mathrm{min} = 1 + 1/x$, so the deadline
 # $1 + 1/x \le S_\mathrm{budget}$ holds for $x \ge 1/(S_\mathrm{budget} - 1)$.
-# Data grows with the batch, $E/E_\mathrm{min} = BS/(B_\mathrm{crit}S_\mathrm{min}) = x(1 + 1/x) = 1 + x$,
+# Data grows with the batch, $D/D_\mathrm{min} = BS/(B_\mathrm{crit}S_\mathrm{min}) = x(1 + 1/x) = 1 + x$,
 # so the smallest allowed batch is also the cheapest; at the critical batch
-# $E = 2E_\mathrm{min}$, hence the ratio $(1 + x)/2$.
-# *Grading: 1 point for the deadline inequality, 1 point for $E/E_\mathrm{min} = 1 + x$
+# $D = 2D_\mathrm{min}$, hence the ratio $(1 + x)/2$.
+# *Grading: 1 point for the deadline inequality, 1 point for $D/D_\mathrm{min} = 1 + x$
 # and why it makes the smallest batch the cheapest.*
 
 # %% [raw]
@@ -251,7 +251,7 @@ assert np.allclose(noise_scale(_gs, _gb, 32.0, 512.0), bs.b_simple(_e.trace_sigm
 # (`scalinglaws.constants.KAPLAN_LNS`) gives the fewest steps a model needs to
 # reach a loss. For $N = 10^9$ non-embedding parameters and a target of 2.6
 # nats/token, compute $S_\mathrm{min}$ (store in `S_min_q4`) and the fewest
-# tokens $E_\mathrm{min} = S_\mathrm{min} B_\mathrm{crit}(L)$ (store in `E_min_q4`).
+# tokens $D_\mathrm{min} = S_\mathrm{min} B_\mathrm{crit}(L)$ (store in `D_min_q4`).
 # `bs.kaplan_min_steps` and `bs.critical_batch` do the arithmetic: the
 # question is which loss goes where.
 
@@ -260,7 +260,7 @@ assert np.allclose(noise_scale(_gs, _gb, 32.0, 512.0), bs.b_simple(_e.trace_sigm
 
 # %%
 S_min_q4 = bs.kaplan_min_steps(1e9, 2.6)  # SOLUTION
-E_min_q4 = S_min_q4 * bs.critical_batch(2.6)  # SOLUTION
+D_min_q4 = S_min_q4 * bs.critical_batch(2.6)  # SOLUTION
 
 # %% [raw]
 # # END SOLUTION
@@ -272,7 +272,7 @@ E_min_q4 = S_min_q4 * bs.critical_batch(2.6)  # SOLUTION
 """ # BEGIN TEST CONFIG
 points: 0
 """ # END TEST CONFIG
-assert 1 < S_min_q4 < 1e9 and E_min_q4 > S_min_q4
+assert 1 < S_min_q4 < 1e9 and D_min_q4 > S_min_q4
 
 # %%
 """ # BEGIN TEST CONFIG
@@ -286,7 +286,7 @@ assert abs(S_min_q4 / bs.explore_tradeoff(2.6, 1.0, 1e9).S_min - 1) < 1e-6
 hidden: true
 points: 1
 """ # END TEST CONFIG
-assert abs(E_min_q4 / bs.explore_tradeoff(2.6, 1.0, 1e9).D_min - 1) < 1e-6
+assert abs(D_min_q4 / bs.explore_tradeoff(2.6, 1.0, 1e9).D_min - 1) < 1e-6
 
 # %% [raw]
 # # END TESTS
