@@ -24,7 +24,7 @@ from scalinglaws import chinchilla, fitting, oracle
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO / "coursework" / "source" / "ps8_oracle.py"
 #: The scores at which the project awards a point each (see the source's Q2).
-THRESHOLDS = (2, 3.5, 5, 6.5, 8)
+THRESHOLDS = (1, 2, 3, 4, 5)
 
 
 def reference_code() -> str:

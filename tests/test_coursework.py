@@ -72,11 +72,12 @@ PARTIAL = {
     "ps7_overtraining": ([("D_break_q1 = 3 * D_tr_llama", "D_break_q1 = 6 * D_tr_llama"),
                           ("s_star = law.beta / (law.alpha + law.beta)", RAISE)],
                          {"q1": 1, "q2": 0, "q3": 3, "q4": 2}),
-    # a loss 0.1 nats off (prediction score about 6 of 10: three of the five thresholds),
-    # submitted without its ledger (the grader's re-run writes a new one: no ledger point)
-    "ps8_oracle": ([("L_pred = prediction.loss", "L_pred = prediction.loss + 0.1"),
+    # twice the size and a loss 0.2 nats off (prediction score about 2.5 of 10: two of the five
+    # thresholds), submitted without its ledger (the grader's re-run writes a new one: no ledger point)
+    "ps8_oracle": ([("N_pred = prediction.N_opt", "N_pred = 2 * prediction.N_opt"),
+                    ("L_pred = prediction.loss", "L_pred = prediction.loss + 0.2"),
                     ("x[ok].min(), x[ok].max()))", "x[ok].min(), x[ok].max()))\n\n\n" + RAISE)],
-                   {"q1": 2, "q2": 3}),
+                   {"q1": 2, "q2": 2}),
 }
 #: A shortcut through a library call inside a function the student wrote (Q2 forbids it).
 PS1_SHORTCUT = ([("    L = E + A * np.asarray(x, float) ** (-alpha)\n    return alpha * (L - E) / L",
