@@ -155,7 +155,8 @@
 
   // Candidate ticks of an axis, best first: each a list of values inside [lo, hi].
   function tickCandidates(lo, hi, log) {
-    if (!log) return [niceLinear(lo, hi, 6), niceLinear(lo, hi, 4), niceLinear(lo, hi, 3), niceLinear(lo, hi, 2)];
+    var even = [4, 5, 6, 8, 10, 14].map(function (n) { return niceLinear(lo, hi, n); });
+    if (!log) return [niceLinear(lo, hi, 6)].concat(even);
     var a = Math.floor(Math.log10(lo)), b = Math.ceil(Math.log10(hi));
     var out = [];
     [[1], [1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]].forEach(function (mantissas) {
@@ -169,8 +170,7 @@
       out.push(ticks);
     });
     // Less than a decade or so: evenly spaced values, like a linear axis.
-    out.push(niceLinear(lo, hi, 5), niceLinear(lo, hi, 3), niceLinear(lo, hi, 2));
-    return out;
+    return out.concat(even);
   }
 
   function tickLabel(v, ticks) {
@@ -206,7 +206,7 @@
       var kept = ticks.map(function () { return false; });
       var spans = [];
       order.forEach(function (i) {
-        var size = vertical ? TICK_FONT_PX + 4 : textWidth(labels[i], font) + 10;
+        var size = vertical ? TICK_FONT_PX + 10 : textWidth(labels[i], font) + 12;
         var p = pos(ticks[i]), span = [p - size / 2, p + size / 2];
         var free = spans.every(function (s) { return span[1] <= s[0] || span[0] >= s[1]; });
         if (free) { spans.push(span); kept[i] = true; }
@@ -256,11 +256,11 @@
     return { parts: parts, data: columns };
   }
 
-  function plotHeight(width) { return Math.round(Math.max(240, Math.min(420, width * 0.62))); }
+  function plotHeight(width) { return Math.round(Math.max(260, Math.min(420, width * 0.62))); }
 
   function makePlot(state) {
     var data = state.data, frame = state.frame, c = theme();
-    var font = TICK_FONT_PX + "px " + c.font, labelFont = LABEL_FONT_PX + "px " + c.font;
+    var font = TICK_FONT_PX + "px " + c.font;
     var xr = state.hold && state.ranges ? state.ranges.x : fitRange(frame, "x", data.xlog);
     var yr = state.hold && state.ranges ? state.ranges.y : fitRange(frame, "y", data.ylog);
     state.ranges = { x: xr, y: yr };
@@ -282,10 +282,18 @@
         : { label: s.label, stroke: color, width: 2.5, dash: s.style === 1 ? DASH : undefined, spanGaps: true,
             points: { show: false } });
     });
-    var width = Math.max(200, state.plotBox.clientWidth);
+    var width = Math.max(200, state.plotBox.clientWidth), height = plotHeight(width);
+    // An axis title longer than its side of the plot gets a smaller font (down to 10 px).
+    function titleFont(label, room) {
+      var px = LABEL_FONT_PX;
+      while (px > 10 && textWidth(label, px + "px " + c.font) > room) px -= 1;
+      return px + "px " + c.font;
+    }
     var axis = function (label, axisIdx) {
+      var room = axisIdx === 0 ? width - 90 : height - 70;
       return {
-        stroke: c.text, font: font, labelFont: labelFont, label: label, labelSize: LABEL_FONT_PX + 8, labelGap: 0,
+        stroke: c.text, font: font, labelFont: titleFont(label, room), label: label, labelSize: LABEL_FONT_PX + 8,
+        labelGap: 0,
         grid: { stroke: c.grid, width: 1 }, ticks: { stroke: c.grid, width: 1, size: 5 }, gap: 4,
         splits: function (u) { return axisTicks(u, axisIdx).splits; },
         values: function () { return (ticks[axisIdx] || { labels: [] }).labels; },
@@ -300,7 +308,7 @@
     };
     var opts = {
       width: width,
-      height: plotHeight(width),
+      height: height,
       legend: { show: false },
       cursor: { drag: { x: false, y: false }, points: { show: false } },
       padding: [12, function (u) {
@@ -324,25 +332,33 @@
     state.plot.root.querySelector("canvas").setAttribute("aria-hidden", "true");
   }
 
-  // Notes: a text beside its point, turned to stay inside the plot.
+  // Notes: a text beside its point, on the first side (above right, below
+  // right, above left, below left) where it stays inside the plot and clear
+  // of the notes already written.
   function drawNotes(u, frame, c, font) {
     if (!frame.notes.length) return;
-    var ctx = u.ctx, ratio = uPlot.pxRatio || 1, b = u.bbox;
+    var ctx = u.ctx, ratio = uPlot.pxRatio || 1, b = u.bbox, placed = [];
     ctx.save();
     ctx.font = font.replace(/^(\d+)px/, function (m, px) { return Math.round(px * ratio) + "px"; });
     ctx.fillStyle = c.text;
+    ctx.textAlign = "left";
+    ctx.textBaseline = "alphabetic";
     frame.notes.forEach(function (n) {
       if (n.x === null || n.y === null) return;
       var x = u.valToPos(n.x, "x", true), y = u.valToPos(n.y, "y", true);
       if (!(x >= b.left && x <= b.left + b.width && y >= b.top && y <= b.top + b.height)) return;
-      var w = ctx.measureText(n.text).width, gap = 6 * ratio, h = TICK_FONT_PX * ratio;
-      var left = x + gap + w <= b.left + b.width ? x + gap : x - gap - w;
-      left = Math.max(b.left + 2, Math.min(left, b.left + b.width - w - 2));
-      var top = y - gap - h >= b.top ? y - gap : y + gap + h;
-      top = Math.max(b.top + h + 2, Math.min(top, b.top + b.height - 2));
-      ctx.textAlign = "left";
-      ctx.textBaseline = "alphabetic";
-      ctx.fillText(n.text, left, top);
+      var w = ctx.measureText(n.text).width, gap = 5 * ratio, h = TICK_FONT_PX * ratio;
+      var spots = [[x + gap, y - gap], [x + gap, y + gap + h], [x - gap - w, y - gap], [x - gap - w, y + gap + h]];
+      var boxes = spots.map(function (s) {
+        var left = Math.max(b.left + 2, Math.min(s[0], b.left + b.width - w - 2));
+        var base = Math.max(b.top + h + 2, Math.min(s[1], b.top + b.height - 2));
+        return { left: left, right: left + w, top: base - h, bottom: base + 0.25 * h, base: base };
+      });
+      var box = boxes.filter(function (r) {
+        return placed.every(function (q) { return r.right < q.left || r.left > q.right || r.bottom < q.top || r.top > q.bottom; });
+      })[0] || boxes[0];
+      placed.push(box);
+      ctx.fillText(n.text, box.left, box.base);
     });
     ctx.restore();
   }
@@ -494,12 +510,13 @@
     state.render = function () {
       state.frame = frameAt(data, state.indices);
       state.setters.forEach(function (set, i) { set(state.indices[i]); });
+      // Text first: the plot takes the width that the numbers leave it.
+      drawLegend(state);
+      drawNumbers(state);
       makePlot(state);
       state.plot.over.appendChild(state.dot);
       state.dot.style.display = "none";
       state.hoverBox.textContent = state.hoverHint;
-      drawLegend(state);
-      drawNumbers(state);
       root.setAttribute("data-frame", state.indices.join("-"));
       link.setAttribute("href", address(state) + "#" + root.id);
     };
@@ -517,7 +534,7 @@
     state.render();
     // The plot follows the width of the column (phone rotation, sidebar opened).
     if (typeof ResizeObserver !== "undefined") {
-      var lastWidth = state.plotBox.clientWidth;
+      var lastWidth = -1;
       new ResizeObserver(function () {
         var w = state.plotBox.clientWidth;
         if (Math.abs(w - lastWidth) < 2) return;
