@@ -364,7 +364,7 @@ def test_explorer_hover_shows_the_nearest_point(browser, site):
             const st = root.slExplorer.state, u = st.plot, s = st.frame.series.find(s => s.label === 'this budget');
             const r = u.over.getBoundingClientRect();
             return [r.left + u.valToPos(s.x[1], 'x'), r.top + u.valToPos(s.y[1], 'y'), s.label]; }""")
-        page.mouse.move(x + 2, y + 2)
+        page.mouse.move(x + 1, y + 1)
         text = root.locator(".sl-hover").text_content()
         assert text.startswith(label + ":") and "×" in text, text
     finally:

@@ -372,7 +372,8 @@
       for (var k = 0; k < s.x.length; k++) {
         if (!usable(s.x[k], state.data.xlog) || !usable(s.y[k], state.data.ylog)) continue;
         var px = u.valToPos(s.x[k], "x"), py = u.valToPos(s.y[k], "y");
-        var d = (px - left) * (px - left) + (py - top) * (py - top);
+        // Markers sit on curves; within twice the distance of a curve's vertex, the marker is meant.
+        var d = ((px - left) * (px - left) + (py - top) * (py - top)) / (s.style === 2 ? 4 : 1);
         if (!best || d < best.d) best = { d: d, i: i, x: s.x[k], y: s.y[k], px: px, py: py };
       }
     });

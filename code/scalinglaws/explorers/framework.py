@@ -328,6 +328,13 @@ class Explorer:
             ax.annotate(note.text, (note.x, note.y), xytext=(5, 5), textcoords="offset points", fontsize="small")
         ax.set_xscale("log" if self.xlog else "linear")
         ax.set_yscale("log" if self.ylog else "linear")
+        from matplotlib.ticker import FormatStrFormatter
+
+        for log, axis, (low, high) in ((self.xlog, ax.xaxis, ax.get_xlim()), (self.ylog, ax.yaxis, ax.get_ylim())):
+            if log and 0 < low and high < 30 * low:
+                # A log axis spanning under 1.5 decades reads 2, 3, 4 (as on the page), not 2 × 10⁰.
+                axis.set_major_formatter(FormatStrFormatter("%g"))
+                axis.set_minor_formatter(FormatStrFormatter("%g"))
         ax.set_xlabel(self.xlabel)
         ax.set_ylabel(self.ylabel)
         ax.set_title(self.title)
