@@ -383,6 +383,8 @@ def test_explorer_screenshots_at_phone_width(browser, site):
         visit = Visit(browser, f"{site}/{doc}.html", site, width=PHONE, height=844)
         try:
             _wait_for_explorers(visit.page)
+            # The theme's sticky header would lie over the top of a scrolled-to explorer.
+            visit.page.add_style_tag(content=".bd-header, .skip-link { visibility: hidden !important; }")
             for name in names:
                 root = visit.page.locator(f"#explorer-{name}")
                 root.scroll_into_view_if_needed()
