@@ -129,7 +129,8 @@ def test_lab_offset_reads_as_fitted_or_not_fitted():
     on = ex.frame(offset=True, drop_smallest=0).number("E")
     # The fit puts E at its lower bound on these runs: say so, rather than "0.000".
     assert on.value < 5e-4 and on.text == "0 (at its lower bound)"
-    assert ex.frame(offset=True, count="total").number("E").text == f"{ex.frame(offset=True, count='total').number('E').value:.3f}"
+    fitted = ex.frame(offset=True, count="total").number("E")
+    assert fitted.value > 0.1 and fitted.text == f"{fitted.value:.3f}"
 
 
 def test_power_law_alpha_grid_is_fine():
