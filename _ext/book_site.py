@@ -32,6 +32,10 @@
 * MathJax without its right-click menu: the component loader fetches the
   TeX input, the HTML output and the screen-reader MathML (0.65 MB) instead
   of the combined file with the menu (1.16 MB); pages without math load none.
+* Explorers' assets only where there is an explorer: uPlot (vendored in
+  ``_ext/static/uplot/``, version, licence and checksums in its
+  ``SOURCE.json``), ``explorer.js`` and ``explorer.css`` are added to a page
+  whose body holds a ``sl-explorer`` element, and to no other.
 * Figures load lazily and carry their size (``width``/``height``), so the
   page does not jump while they arrive; PNG figures are stored as 256-colour
   palettes (a third of the bytes, no visible change on plots).
@@ -249,6 +253,19 @@ def _restore_index_entries(app):
 def _search_page_assets(app, pagename, templatename, context, doctree):
     if pagename == "search":
         app.add_js_file("search-snippets.js")
+
+
+EXPLORER_MARK = 'class="sl-explorer"'
+
+
+def _explorer_page_assets(app, pagename, templatename, context, doctree):
+    """uPlot and the explorer renderer, on pages with an explorer only (called from html-page-context)."""
+    if EXPLORER_MARK not in context.get("body", ""):
+        return
+    app.add_css_file("uplot/uPlot.min.css", priority=600)
+    app.add_css_file("explorer.css", priority=601)
+    app.add_js_file("uplot/uPlot.iife.min.js", priority=600)
+    app.add_js_file("explorer.js", priority=601)
 
 
 # --------------------------------------------------------------------------
@@ -485,7 +502,8 @@ EXT_STATIC = Path(__file__).parent / "static"
 def _page_specific_static(app, config):
     """Serve _ext/static/ too: files there are copied into the site but, unlike
     _static/ (whose every .js/.css jupyter-book adds to every page), they load
-    only where this extension adds them (search-snippets.js on search.html)."""
+    only where this extension adds them (search-snippets.js on search.html,
+    the explorers' files on pages with an explorer)."""
     config.html_static_path = [*config.html_static_path, str(EXT_STATIC)]
 
 
@@ -506,6 +524,7 @@ def setup(app):
     app.connect("builder-inited", _index_visible_text_only)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     app.connect("html-page-context", _search_page_assets)
+    app.connect("html-page-context", _explorer_page_assets)
     app.connect("html-collect-pages", _restore_index_entries)
     app.connect("doctree-read", _drop_live_only_cells)
     app.connect("doctree-read", _index_symbol_sections)

@@ -1,18 +1,27 @@
-"""Compare the explorers' hand-written SVG renderer with a plotly.js prototype.
+"""Measure the explorers' renderer on the built site, and what the alternatives would weigh.
 
-    python benchmarks/explorer_renderers.py --plotly-js path/to/plotly-basic.min.js
+    python benchmarks/explorer_renderers.py                     # the renderer in use, every frame
+    python benchmarks/explorer_renderers.py --plotly-js FILE    # also weigh a plotly.js bundle
+    python benchmarks/explorer_renderers.py --max-frames 40     # at most 40 frames per explorer
 
-Without --plotly-js the full bundle shipped in the ``plotly`` wheel is used
-(if installed). The partial "basic" bundle (scatter, bar, pie) comes from npm:
-``npm pack plotly.js-basic-dist-min`` and unpack ``package/plotly-basic.min.js``.
+The explorers are drawn by uPlot (``_ext/static/uplot/``, vendored from npm)
+with ``_ext/static/explorer.js``. Printed:
 
-Both renderers draw the same JSON payload on the same built pages
-(_build/html): the page is opened in chromium with ``_static/explorer.js``
-swapped for plotly.js + ``benchmarks/explorer_plotly/explorer-plotly.js``. Printed: the bytes each
-renderer adds (raw and gzipped), each explorer page's total weight with
-either renderer, the time to redraw a frame, and, over every frame of every
-explorer, how often the legend covers a data point. Screenshots of each
-explorer at 390 and 1400 px go to _build/screenshots/renderers/.
+* the bytes the renderer adds to a page with an explorer (uPlot, its style,
+  explorer.js and explorer.css; raw and gzip level 6, what a static host
+  sends), beside a plotly.js bundle's if one is given (``npm pack
+  plotly.js-basic-dist-min``, ``package/plotly-basic.min.js``; without
+  --plotly-js the full bundle in the ``plotly`` wheel, if installed);
+* for every explorer of the built site (_build/html), at a phone's, a
+  tablet's and a desktop's width, every frame drawn and looked at by
+  ``explorer_checks.js`` (the browser tests use the same script): the frames
+  with a problem (a legend over the plot, text outside the canvas, fewer
+  than three labelled ticks on an axis, overlapping tick labels, a series
+  outside the axes, text running out of the explorer), the fewest labelled
+  ticks seen on each axis, and the time to draw a frame (median, max);
+* each page's weight with its explorers (``page_weight.measure``).
+
+Screenshots of each explorer at each width go to _build/screenshots/renderers/.
 """
 
 from __future__ import annotations
@@ -30,36 +39,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 HTML = REPO / "_build" / "html"
-STATIC = REPO / "_static"
-# The prototype lives beside this script: anything in _static/ would be added to every page by jupyter-book.
-PROTOTYPE = Path(__file__).resolve().parent / "explorer_plotly" / "explorer-plotly.js"
+EXT_STATIC = REPO / "_ext" / "static"
+RENDERER_FILES = ("uplot/uPlot.iife.min.js", "uplot/uPlot.min.css", "explorer.js", "explorer.css")
+CHECKS = Path(__file__).resolve().parent / "explorer_checks.js"
 SHOTS = REPO / "_build" / "screenshots" / "renderers"
-WIDTHS = (390, 1400)
-
-# In-page: for every frame of one explorer, does the legend's box contain a drawn data point?
-OVERLAP_JS = {
-    "svg": """root => {
-        const svg = root.querySelector('svg.sl-figure');
-        const g = svg.querySelector('g.sl-series');
-        const legend = [...g.querySelectorAll(':scope > line, :scope > text')].map(e => e.getBBox());
-        if (!legend.length) return false;
-        const box = legend.reduce((a, b) => ({x: Math.min(a.x, b.x), y: Math.min(a.y, b.y),
-            x2: Math.max(a.x2, b.x + b.width), y2: Math.max(a.y2, b.y + b.height)}),
-            {x: 1e9, y: 1e9, x2: -1e9, y2: -1e9});
-        const pts = [];
-        g.querySelectorAll(':scope > circle').forEach(c => pts.push([+c.getAttribute('cx'), +c.getAttribute('cy')]));
-        g.querySelectorAll(':scope > path').forEach(p => p.getAttribute('d').slice(1).split('L')
-            .forEach(xy => { const [x, y] = xy.split(',').map(Number); pts.push([x, y]); }));
-        return pts.some(([x, y]) => x >= box.x && x <= box.x2 && y >= box.y && y <= box.y2);
-    }""",
-    "plotly": """root => {
-        const legend = root.querySelector('.legend'), plot = root.querySelector('.nsewdrag');
-        if (!legend || !plot) return false;
-        const a = legend.getBoundingClientRect(), b = plot.getBoundingClientRect();
-        return !(a.right < b.left || a.left > b.right || a.bottom < b.top || a.top > b.bottom);
-    }""",
-}
-DRAWN = {"svg": "svg.sl-figure", "plotly": ".sl-plot .main-svg"}
+WIDTHS = (390, 900, 1400)
 
 
 def _sizes(data: bytes) -> tuple[int, int]:
@@ -82,129 +66,93 @@ def _default_plotly_js() -> Path | None:
     return path if path.exists() else None
 
 
-class _Swapping(http.server.SimpleHTTPRequestHandler):
-    """Serves the built site, with _static/explorer.js replaced by ``swap`` (the renderer under test)."""
-
-    swap: bytes = b""
-
-    def do_GET(self):
-        if self.path.split("?")[0] == "/_static/explorer.js":
-            self.send_response(200)
-            self.send_header("Content-Type", "application/javascript")
-            self.send_header("Content-Length", str(len(self.swap)))
-            self.end_headers()
-            self.wfile.write(self.swap)
-        else:
-            super().do_GET()
-
+class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
 
-def _sample(combos: list, n: int) -> list:
-    """At most n settings, evenly spread, first and last included."""
-    if len(combos) <= n:
-        return combos
-    return [combos[round(i * (len(combos) - 1) / (n - 1))] for i in range(n)]
+def explorer_pages(html: Path = HTML) -> list[str]:
+    """Pages of the built site (from _toc.yml) that hold an explorer."""
+    pages = _page_weight_module().toc_pages()
+    return [p for p in pages if (html / f"{p}.html").is_file()
+            and 'class="sl-explorer"' in (html / f"{p}.html").read_text(encoding="utf-8")]
 
 
-def run(pages: list[str], plotly_js: Path, html: Path = HTML, chromium: str | None = None,
-        max_frames: int = 40) -> dict:
+def run(pages: list[str], html: Path = HTML, chromium: str | None = None, max_frames: int | None = None) -> dict:
+    """Check every frame of every explorer on ``pages`` at each width; see the module docstring."""
     from playwright.sync_api import sync_playwright
 
     chromium = chromium or shutil.which("chromium") or shutil.which("chromium-browser")
-    bodies = {"svg": (STATIC / "explorer.js").read_bytes(),
-              "plotly": plotly_js.read_bytes() + b"\n" + PROTOTYPE.read_bytes()}
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Swapping, directory=str(html)))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(html)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     SHOTS.mkdir(parents=True, exist_ok=True)
-    out = {r: {"frames": 0, "covered": 0, "redraw_ms": [], "errors": [], "shots": []} for r in bodies}
+    rows, errors = [], []
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
-            for renderer, body in bodies.items():
-                _Swapping.swap = body
-                for width in WIDTHS:
-                    for doc in pages:
-                        context = browser.new_context(viewport={"width": width, "height": 900})
-                        page = context.new_page()
-                        page.on("pageerror", lambda e, r=renderer: out[r]["errors"].append(str(e)))
-
-                        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
-                        page.goto(f"{base}/{doc}.html")
-                        roots = page.locator("div.sl-explorer")
-                        for e in range(roots.count()):
-                            root = roots.nth(e)
-                            root.locator(DRAWN[renderer]).first.wait_for()
-                            name = (root.get_attribute("id") or f"explorer-{e}").removeprefix("explorer-")
-                            root.scroll_into_view_if_needed()
-                            page.wait_for_timeout(300)
-                            shot = SHOTS / f"{renderer}-{name}-{width}.png"
-                            root.screenshot(path=str(shot))
-                            out[renderer]["shots"].append(str(shot.relative_to(REPO)))
-                            if width != WIDTHS[-1]:
-                                continue
-                            # Frames (up to max_frames, evenly spread): redraw time, legend over data?
-                            sliders = root.locator("input[type=range]")
-                            sizes = [int(sliders.nth(i).get_attribute("max")) + 1 for i in range(sliders.count())]
-                            combos = [[]]
-                            for n in sizes:
-                                combos = [c + [k] for c in combos for k in range(n)]
-                            for combo in _sample(combos, max_frames):
-                                ms = root.evaluate(
-                                    """(root, combo) => {
-                                        const t0 = performance.now();
-                                        root.querySelectorAll('input[type=range]').forEach((s, i) => {
-                                            if (+s.value !== combo[i]) { s.value = combo[i];
-                                                s.dispatchEvent(new Event('input')); } });
-                                        return performance.now() - t0; }""", combo)
-                                out[renderer]["redraw_ms"].append(ms)
-                                out[renderer]["frames"] += 1
-                                out[renderer]["covered"] += bool(root.evaluate(OVERLAP_JS[renderer]))
-                        context.close()
+            for width in WIDTHS:
+                for doc in pages:
+                    context = browser.new_context(viewport={"width": width, "height": 900})
+                    context.add_init_script(path=str(CHECKS))
+                    page = context.new_page()
+                    page.on("pageerror", lambda e: errors.append(str(e)))
+                    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
+                    page.goto(f"{base}/{doc}.html")
+                    roots = page.locator("div.sl-explorer")
+                    for e in range(roots.count()):
+                        root = roots.nth(e)
+                        root.locator(".sl-plot canvas").wait_for()
+                        result = root.evaluate("(root, limit) => window.slCheckExplorer(root, limit)", max_frames)
+                        root.scroll_into_view_if_needed()
+                        shot = SHOTS / f"{result['name']}-{width}.png"
+                        root.screenshot(path=str(shot))
+                        rows.append({"width": width, **result, "shot": str(shot.relative_to(REPO))})
+                    context.close()
             browser.close()
     finally:
         server.shutdown()
         server.server_close()
-    weights = _page_weight_module().measure(pages, html, chromium=chromium)
-    svg_bytes, plotly_bytes = _sizes(bodies["svg"]), _sizes(bodies["plotly"])
-    for w in weights:
-        out.setdefault("pages", []).append((w.page, (w.raw, w.gz), (w.raw - svg_bytes[0] + plotly_bytes[0],
-                                                                     w.gz - svg_bytes[1] + plotly_bytes[1])))
-    out["bytes"] = {"svg": svg_bytes, "plotly": plotly_bytes, "library": _sizes(plotly_js.read_bytes()),
-                    "renderer": _sizes(PROTOTYPE.read_bytes())}
-    return out
+    return {"rows": rows, "errors": errors}
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plotly-js", type=Path, default=None,
-                        help="plotly.js bundle (default: the full bundle in the plotly wheel, if installed)")
-    parser.add_argument("--max-frames", type=int, default=40, help="frames checked per explorer (default 40)")
-    parser.add_argument("--pages", nargs="*", default=["chapters/power_laws", "chapters/chinchilla"],
-                        help="pages with explorers (default: power_laws and chinchilla)")
+                        help="a plotly.js bundle to weigh (default: the full bundle in the plotly wheel, if installed)")
+    parser.add_argument("--max-frames", type=int, default=None, help="frames checked per explorer (default: all)")
+    parser.add_argument("--html", type=Path, default=HTML, help="the built site (default _build/html)")
     args = parser.parse_args(argv)
+    if not (args.html / "index.html").is_file():
+        print(f"error: --html: no built site at {args.html} (run `make book`)", file=sys.stderr)
+        return 2
+    if args.plotly_js is not None and not args.plotly_js.is_file():
+        print(f"error: --plotly-js: no file {args.plotly_js}", file=sys.stderr)
+        return 2
+    if args.max_frames is not None and args.max_frames < 2:
+        print("error: --max-frames must be at least 2", file=sys.stderr)
+        return 2
+    kb = lambda pair: f"{pair[0] / 1024:7.1f} KB raw {pair[1] / 1024:6.1f} KB gz"
+    renderer = b"".join((EXT_STATIC / f).read_bytes() for f in RENDERER_FILES)
+    print(f"renderer in use (uPlot + explorer.js + styles): {kb(_sizes(renderer))}")
+    for f in RENDERER_FILES:
+        print(f"    {f:<28s} {kb(_sizes((EXT_STATIC / f).read_bytes()))}")
     plotly_js = args.plotly_js or _default_plotly_js()
-    if plotly_js is None or not plotly_js.is_file():
-        print("error: --plotly-js: no plotly.js bundle found (npm pack plotly.js-basic-dist-min)", file=sys.stderr)
-        return 2
-    if not (HTML / "index.html").is_file():
-        print(f"error: no built site at {HTML} (run `make book`)", file=sys.stderr)
-        return 2
-    out = run(args.pages, plotly_js, max_frames=args.max_frames)
-    kb = lambda pair: f"{pair[0] / 1024:7.0f} KB raw {pair[1] / 1024:6.0f} KB gz"
-    print(f"plotly.js bundle {plotly_js.name}: {kb(out['bytes']['library'])}")
-    print(f"renderer code: explorer.js {kb(out['bytes']['svg'])}; explorer-plotly.js {kb(out['bytes']['renderer'])}")
-    print(f"{'page':<28s} {'with SVG renderer':>28s} {'with plotly.js':>28s}")
-    for page, svg, plotly in out["pages"]:
-        print(f"{page:<28s} {kb(svg):>28s} {kb(plotly):>28s}")
-    for renderer in ("svg", "plotly"):
-        r = out[renderer]
-        print(f"{renderer:>6s}: {r['frames']} frames checked at 1400 px, legend over data in {r['covered']}; "
-              f"redraw median {statistics.median(r['redraw_ms']):.1f} ms, max {max(r['redraw_ms']):.1f} ms; "
-              f"page errors: {len(r['errors'])}")
-    print("screenshots:", *sorted(set(out["svg"]["shots"] + out["plotly"]["shots"])), sep="\n  ")
+    if plotly_js is not None:
+        print(f"plotly.js bundle {plotly_js.name}: {kb(_sizes(plotly_js.read_bytes()))} (before any renderer code)")
+    pages = explorer_pages(args.html)
+    out = run(pages, args.html, max_frames=args.max_frames)
+    print(f"\n{'explorer':<22s} {'width':>5s} {'frames':>6s} {'with a problem':>14s} {'min ticks x/y':>13s} "
+          f"{'draw ms median':>14s} {'max':>6s}")
+    for r in out["rows"]:
+        bad = len({p.split("]")[0] for p in r["problems"]})
+        print(f"{r['name']:<22s} {r['width']:5d} {r['frames']:6d} {bad:14d} {r['minXTicks']:>6d}/{r['minYTicks']:<6d} "
+              f"{statistics.median(r['redrawMs']):14.1f} {max(r['redrawMs']):6.1f}")
+        for problem in r["problems"][:5]:
+            print(f"    {problem}")
+    print(f"page errors: {len(out['errors'])}", *out["errors"][:5], sep="\n  ")
+    print("\n" + _page_weight_module().table(_page_weight_module().measure(pages, args.html)))
+    print("screenshots:", *sorted({r["shot"] for r in out["rows"]}), sep="\n  ")
     return 0
 
 

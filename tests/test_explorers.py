@@ -1,6 +1,7 @@
-"""The book's explorers show what the chapter modules compute."""
+"""The book's explorers show what the chapter modules compute, and say it plainly."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -33,7 +34,110 @@ def test_chinchilla_budget_numbers_are_the_closed_form_optimum(C):
 
 
 def test_gopher_budget_shows_forty_billion_parameters():
-    assert explorers.get("chinchilla-budget").frame(C=5.76e23).number("N_chinchilla").text == "4.04e+10"
+    ex = explorers.get("chinchilla-budget")
+    assert ex.frame(C=5.76e23).number("N_chinchilla").text == "40.4 B params"
+    assert ex.controls[0].text(5.76e23) == "5.76 × 10²³"
+    assert [n.text for n in ex.frame(C=5.76e23).notes] == ["Gopher's budget"]
+
+
+# -- readouts: exact, ordered, human ------------------------------------------
+
+_SUPERSCRIPT = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
+_SUFFIX = {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
+
+
+def parse_reading(text: str) -> float | None:
+    """The number a reader reads in ``text`` ("5.76 × 10²³", "10⁹", "25 B", "524,288", "40%"); None if it is not one."""
+    text = text.strip()
+    m = re.fullmatch(r"(-?[\d.]+) × 10([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)|10([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)", text)
+    if m:
+        mantissa = float(m.group(1)) if m.group(1) else 1.0
+        return mantissa * 10.0 ** int((m.group(2) or m.group(3)).translate(_SUPERSCRIPT))
+    m = re.fullmatch(r"(-?[\d.,]+)( [KMBT])?(%)?", text)
+    if m:
+        value = float(m.group(1).replace(",", "")) * (_SUFFIX[m.group(2).strip()] if m.group(2) else 1)
+        return value / 100 if m.group(3) else value
+    return None
+
+
+def test_parse_reading():
+    assert parse_reading("5.76 × 10²³") == 5.76e23
+    assert parse_reading("10⁻³") == 1e-3
+    assert parse_reading("25 B") == 25e9
+    assert parse_reading("524,288") == 524288
+    assert parse_reading("40%") == 0.4
+    assert parse_reading("1 of 5 (highest)") is None
+
+
+def _numeric(control):
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in control.values)
+
+
+@pytest.mark.parametrize("name", explorers.names())
+def test_sliders_are_ordered_and_show_the_exact_value(name):
+    """A slider's values increase (no default appended after the largest) and each reads as the value computed."""
+    for control in explorers.get(name).controls:
+        texts = [control.text(v) for v in control.values]
+        assert len(set(texts)) == len(texts), f"{name}.{control.name}: two positions read the same: {texts}"
+        if control.widget != "slider" or not _numeric(control):
+            continue
+        assert list(control.values) == sorted(control.values), f"{name}.{control.name} is not in order"
+        for value, text in zip(control.values, texts):
+            read = parse_reading(text)
+            if read is not None:  # a text such as "10^2.9 ≈ 794" names the setting its own way
+                assert read == pytest.approx(value, rel=1e-12), f"{name}.{control.name}: {value!r} reads {text!r}"
+
+
+@pytest.mark.parametrize("name", explorers.names())
+def test_yes_no_and_named_choices_are_switches_and_radio_buttons(name):
+    for control in explorers.get(name).controls:
+        if set(control.values) == {True, False}:
+            assert control.widget == "switch", (name, control.name)
+        elif any(isinstance(v, str) for v in control.values):
+            assert control.widget == "radio", (name, control.name)
+        else:
+            assert control.widget == "slider", (name, control.name)
+
+
+# A readout that rounds a real value away ("0.0", "±0.0%", "0.000") or prints e-notation.
+UNHELPFUL = re.compile(r"^[+-]?0\.0+%?( |$)|\de[+-]\d")
+
+
+@pytest.mark.parametrize("name", explorers.names())
+def test_readouts_never_round_a_value_to_nothing(name):
+    ex = explorers.get(name)
+    settings = [ex.defaults, {c.name: c.values[0] for c in ex.controls}, {c.name: c.values[-1] for c in ex.controls}]
+    for setting in settings:
+        for number in ex.frame(**setting).numbers:
+            assert not UNHELPFUL.search(number.text), f"{name} {setting}: {number.key} reads {number.text!r}"
+            if number.value != 0 and parse_reading(number.text.rsplit(" ", 1)[0]) == 0:
+                raise AssertionError(f"{name} {setting}: {number.key} = {number.value!r} reads {number.text!r}")
+
+
+def test_named_values_read_as_a_reader_knows_them():
+    assert explorers.get("inference-aware").controls[1].text(280e9) == "280 B"  # Gopher, not 3e+11
+    u = explorers.get("data-constrained").controls[1]
+    assert u.text(25e9) == "25 B"  # not 2e+10
+    assert explorers.get("critical-batch").controls[1].text(2.0**19) == "524,288"
+
+
+def test_lab_offset_reads_as_fitted_or_not_fitted():
+    ex = explorers.get("lab-l-n")
+    assert ex.controls[1].widget == "switch"
+    off = ex.frame(offset=False).number("E")
+    assert off.text == "not fitted (0)"
+    on = ex.frame(offset=True, drop_smallest=0).number("E")
+    # The fit puts E at its lower bound on these runs: say so, rather than "0.000".
+    assert on.value < 5e-4 and on.text == "0 (at its lower bound)"
+    fitted = ex.frame(offset=True, count="total").number("E")
+    assert fitted.value > 0.1 and fitted.text == f"{fitted.value:.3f}"
+
+
+def test_power_law_alpha_grid_is_fine():
+    alpha = explorers.get("power-law-fit").controls[0]
+    assert len(alpha.values) >= 10 and max(np.diff(alpha.values)) <= 0.05 + 1e-12
+    frame = explorers.power_laws.fit_frame(alpha=0.35, E=1.7, noise=0.0, n_points=12)
+    assert frame.number("alpha_offset").value == pytest.approx(0.35, abs=1e-3)
 
 
 @pytest.mark.parametrize("settings", [dict(n_layer=12, d_model=768, n_ctx=1024), dict(n_layer=96, d_model=12288, n_ctx=256)])

@@ -3,11 +3,17 @@
 Every page: no console errors, math typeset, every image loads, no request
 leaves the machine (the site is self-contained), internal links resolve,
 exercise solutions toggle, and each kernel-free explorer responds to its
-sliders with exactly the numbers the library computes. Navigation works on a
+controls with exactly the numbers the library computes. At a phone's, a
+tablet's and a desktop's width every frame of every explorer is drawn with
+at least three labelled ticks per axis, no text outside the canvas, no
+legend over the plot and nothing running out of its box
+(``benchmarks/explorer_checks.js`` looks); its settings live in the page's
+address, and reset restores them. Navigation works on a
 phone (390 px), a tablet (900 px) and a desktop (1400 px): the chapter drawer
 opens and its links navigate, the in-page contents opens. Search finds a
 chapter, and finds symbols by their ASCII spelling. Screenshots of every page
-go to ``_build/screenshots/``, and at phone width to ``_build/screenshots/phone/``.
+go to ``_build/screenshots/``, at phone width to ``_build/screenshots/phone/``,
+and each explorer at phone width to ``_build/screenshots/explorers/``.
 
 Chromium comes from the Debian package (``.ci/run`` installs it); without it
 these tests skip with a message locally and fail in CI.
@@ -31,6 +37,9 @@ from conftest import HTML, REPO, toc_files
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCREENSHOTS = REPO / "_build" / "screenshots"
+# Records the text drawn on canvases and defines window.slCheckExplorer (see its header).
+EXPLORER_CHECKS = (REPO / "benchmarks" / "explorer_checks.js").read_text(encoding="utf-8")
+PHONE, TABLET, DESKTOP = 390, 900, 1400
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -75,10 +84,12 @@ class Visit:
     """A page opened with every non-local request blocked and recorded."""
 
     def __init__(self, browser, url: str, allowed_prefix: str, width: int = 1280, height: int = 900,
-                 color_scheme: str = "light"):
+                 color_scheme: str = "light", init_script: str | None = None):
         self.errors: list[str] = []
         self.external: list[str] = []
         self.context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=color_scheme)
+        if init_script:
+            self.context.add_init_script(init_script)
         self.page = self.context.new_page()
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
@@ -100,6 +111,15 @@ class Visit:
 
 def _pages() -> list[str]:
     return toc_files()
+
+
+def _wait_for_explorers(page) -> int:
+    """Wait until every explorer on the page has drawn; return how many there are."""
+    count = page.locator("div.sl-explorer").count()
+    for i in range(count):
+        page.locator("div.sl-explorer").nth(i).locator(".sl-plot canvas").wait_for()
+    assert page.locator("div.sl-explorer.sl-ready").count() == count, "an explorer did not finish drawing"
+    return count
 
 
 def _scroll_through(page):
@@ -129,9 +149,7 @@ def test_page_is_self_contained_and_renders(browser, site, doc):
             ".filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
         )
         assert not broken, f"images that did not load: {broken}"
-        explorers = page.locator("div.sl-explorer")
-        for i in range(explorers.count()):
-            explorers.nth(i).locator("svg.sl-figure").wait_for()
+        _wait_for_explorers(page)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{doc.replace('/', '__')}.png"), full_page=True)
         assert not visit.errors, f"console errors: {visit.errors}"
@@ -204,38 +222,177 @@ def test_search_finds_a_chapter_term(browser, site):
         visit.close()
 
 
-def test_explorers_show_what_the_library_computes(browser, site):
+def _explorers_on(doc: str) -> list[str]:
+    from scalinglaws import explorers
+
+    html = (HTML / f"{doc}.html").read_text(encoding="utf-8")
+    return [n for n in explorers.REGISTRY if f'id="explorer-{n}"' in html]
+
+
+def _set_control(root, control, index: int) -> None:
+    """Move one control the way a reader does: drag a slider, flip a switch, pick a radio button."""
+    if control.widget == "slider":
+        root.locator(f"input[type=range][data-control={control.name}]").fill(str(index))
+    elif control.widget == "switch":
+        root.locator(f"input[role=switch][data-control={control.name}]").set_checked(control.values[index] is True)
+    else:
+        root.locator(f"input[type=radio][data-control={control.name}]").nth(index).check()
+
+
+def _assert_shows(root, explorer, indices, context: str) -> None:
+    """The page shows the library's frame at ``indices``: the numbers, and each control's value."""
+    expected = explorer.frame(**explorer.settings(indices))
+    assert root.get_attribute("data-frame") == "-".join(map(str, indices)), context
+    for number in expected.numbers:
+        shown = root.locator(f"td.sl-number[data-key={number.key}]").text_content()
+        assert shown == number.text, f"{context}: {number.key} shows {shown!r}, the library says {number.text!r}"
+    for control, i in zip(explorer.controls, indices):
+        if control.widget == "slider":
+            shown = root.locator(f"output[data-control={control.name}]").text_content()
+            assert shown == control.text(control.values[i]), f"{context}: {control.name} shows {shown!r}"
+
+
+@pytest.mark.parametrize("width", [PHONE, TABLET, DESKTOP])
+def test_explorers_show_what_the_library_computes(browser, site, width):
+    """Through the controls, at the first, last and default settings and one drawn at random."""
+    import random
+
+    from scalinglaws import explorers
+
+    rng = random.Random(width)
+    checked = 0
+    for doc in _pages():
+        names = _explorers_on(doc)
+        if not names:
+            continue
+        visit = Visit(browser, f"{site}/{doc}.html", site, width=width, height=844)
+        try:
+            _wait_for_explorers(visit.page)
+            for name in names:
+                explorer = explorers.get(name)
+                root = visit.page.locator(f"#explorer-{name}")
+                defaults = [c.values.index(c.default) for c in explorer.controls]
+                _assert_shows(root, explorer, defaults, f"{name} at load")
+                settings = {
+                    "first": [0] * len(explorer.controls),
+                    "last": [len(c.values) - 1 for c in explorer.controls],
+                    "random": [rng.randrange(len(c.values)) for c in explorer.controls],
+                }
+                for label, indices in settings.items():
+                    for control, i in zip(explorer.controls, indices):
+                        _set_control(root, control, i)
+                    _assert_shows(root, explorer, indices, f"{name} {label} at {width} px")
+                    checked += 1
+                root.locator("button.sl-reset").click()
+                _assert_shows(root, explorer, defaults, f"{name} after reset")
+            assert not visit.errors, f"{doc}: console errors: {visit.errors}"
+        finally:
+            visit.close()
+    assert checked > 0, "no explorer found on any page"
+
+
+@pytest.mark.parametrize("width", [PHONE, TABLET, DESKTOP])
+def test_every_explorer_frame_is_drawn_legibly(browser, site, width):
+    """Every frame: three or more labelled ticks per axis, text inside the canvas, the legend off the plot."""
     from scalinglaws import explorers
 
     checked = 0
     for doc in _pages():
-        html = (HTML / f"{doc}.html").read_text(encoding="utf-8")
-        names = [n for n in explorers.REGISTRY if f'id="explorer-{n}"' in html]
+        names = _explorers_on(doc)
         if not names:
             continue
-        visit = Visit(browser, f"{site}/{doc}.html", site)
+        visit = Visit(browser, f"{site}/{doc}.html", site, width=width, height=844, init_script=EXPLORER_CHECKS)
         try:
+            _wait_for_explorers(visit.page)
             for name in names:
                 explorer = explorers.get(name)
                 root = visit.page.locator(f"#explorer-{name}")
-                root.locator("svg.sl-figure").wait_for()
-                # Move every slider to its first, then its last position; each
-                # time the numbers shown must equal the library's at that setting.
-                for position in ("first", "last"):
-                    indices = []
-                    for control in explorer.controls:
-                        i = 0 if position == "first" else len(control.values) - 1
-                        root.locator(f"input[name={control.name}]").fill(str(i))
-                        indices.append(i)
-                    expected = explorer.frame(**explorer.settings(indices))
-                    assert root.get_attribute("data-frame") == "-".join(map(str, indices))
-                    for number in expected.numbers:
-                        shown = root.locator(f"td.sl-number[data-key={number.key}]").text_content()
-                        assert shown == number.text, f"{name} {position}: {number.key} shows {shown}, library says {number.text}"
-                    checked += 1
+                result = root.evaluate("root => window.slCheckExplorer(root)")
+                n_frames = len(list(explorer.all_indices()))
+                assert result["frames"] == result["total"] == n_frames, (name, result["frames"], n_frames)
+                assert not result["problems"], (f"{name} at {width} px, {len(result['problems'])} problems:\n"
+                                                + "\n".join(result["problems"][:20]))
+                assert result["minXTicks"] >= 3 and result["minYTicks"] >= 3, result
+                checked += 1
+            assert not visit.errors, f"{doc}: console errors: {visit.errors}"
         finally:
             visit.close()
-    assert checked > 0, "no explorer found on any page"
+    on_pages = sum(len(_explorers_on(doc)) for doc in _pages())
+    assert checked == on_pages > 0, f"{checked} of {on_pages} explorers checked"
+
+
+def test_explorer_settings_live_in_the_address(browser, site):
+    """A view can be linked: the address carries the setting, a link opens it, reset clears it."""
+    from scalinglaws import explorers
+
+    name = "chinchilla-budget"
+    doc = next(d for d in _pages() if name in _explorers_on(d))
+    explorer = explorers.get(name)
+    control = explorer.controls[0]
+    k = control.values.index(1e20)
+    visit = Visit(browser, f"{site}/{doc}.html?{name}=C:1e20#explorer-{name}", site, width=PHONE, height=844)
+    page = visit.page
+    try:
+        _wait_for_explorers(page)
+        root = page.locator(f"#explorer-{name}")
+        _assert_shows(root, explorer, [k], "opened from a link")
+        _set_control(root, control, len(control.values) - 1)
+        last = control.key(control.values[-1])
+        assert page.evaluate("location.search") == f"?{name}=C:{last}"
+        assert page.evaluate("location.hash") == f"#explorer-{name}", "moving a control lost the page's anchor"
+        href = root.locator("a.sl-link").get_attribute("href")
+        assert href.endswith(f"?{name}=C:{last}#explorer-{name}"), href
+        root.locator("button.sl-reset").click()
+        _assert_shows(root, explorer, [control.values.index(control.default)], "after reset")
+        assert name not in page.evaluate("location.search"), "reset left the setting in the address"
+        assert not visit.errors, f"console errors: {visit.errors}"
+    finally:
+        visit.close()
+
+
+def test_explorer_hover_shows_the_nearest_point(browser, site):
+    name = "chinchilla-budget"
+    doc = next(d for d in _pages() if name in _explorers_on(d))
+    visit = Visit(browser, f"{site}/{doc}.html", site, width=DESKTOP)
+    page = visit.page
+    try:
+        _wait_for_explorers(page)
+        root = page.locator(f"#explorer-{name}")
+        root.scroll_into_view_if_needed()
+        # The "this budget" marker of the Chinchilla law, where uPlot puts it.
+        x, y, label = root.evaluate("""root => {
+            const st = root.slExplorer.state, u = st.plot, s = st.frame.series.find(s => s.label === 'this budget');
+            const r = u.over.getBoundingClientRect();
+            return [r.left + u.valToPos(s.x[1], 'x'), r.top + u.valToPos(s.y[1], 'y'), s.label]; }""")
+        page.mouse.move(x + 1, y + 1)
+        text = root.locator(".sl-hover").text_content()
+        assert text.startswith(label + ":") and "×" in text, text
+    finally:
+        visit.close()
+
+
+def test_explorer_screenshots_at_phone_width(browser, site):
+    """Each explorer alone at phone width, for a person to look at (_build/screenshots/explorers/)."""
+    target = SCREENSHOTS / "explorers"
+    target.mkdir(parents=True, exist_ok=True)
+    taken = 0
+    for doc in _pages():
+        names = _explorers_on(doc)
+        if not names:
+            continue
+        visit = Visit(browser, f"{site}/{doc}.html", site, width=PHONE, height=844)
+        try:
+            _wait_for_explorers(visit.page)
+            # The theme's sticky header would lie over the top of a scrolled-to explorer.
+            visit.page.add_style_tag(content=".bd-header, .skip-link { visibility: hidden !important; }")
+            for name in names:
+                root = visit.page.locator(f"#explorer-{name}")
+                root.scroll_into_view_if_needed()
+                root.screenshot(path=str(target / f"{name}-{PHONE}.png"))
+                taken += 1
+        finally:
+            visit.close()
+    assert taken >= 2
 
 
 def test_site_works_from_disk_with_the_network_blocked(browser, book_build):
@@ -254,9 +411,7 @@ def test_site_works_from_disk_with_the_network_blocked(browser, book_build):
                 ".filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
             )
             assert not broken, f"{doc}: images that did not load from disk: {broken}"
-            explorers = page.locator("div.sl-explorer")
-            for i in range(explorers.count()):
-                explorers.nth(i).locator("svg.sl-figure").wait_for()
+            _wait_for_explorers(page)
             assert not visit.external, f"{doc}: requests leaving the machine: {visit.external}"
         finally:
             visit.close()
@@ -265,7 +420,6 @@ def test_site_works_from_disk_with_the_network_blocked(browser, book_build):
 # --------------------------------------------------------------------------
 # Navigation on phones, tablets and desktops
 
-PHONE, TABLET, DESKTOP = 390, 900, 1400
 NAV_PAGE = "chapters/power_laws"
 NAV_TARGET = "chapters/chinchilla"
 
@@ -490,15 +644,15 @@ def test_explorer_controls_are_accessible_and_touchable(browser, site, book_buil
     assert book_build.returncode == 0
     pages = _explorer_pages()
     assert pages, "no explorer found on any page"
-    with_units = 0
+    with_units = switches = radios = 0
     for doc in pages:
         visit = Visit(browser, f"{site}/{doc}.html", site, width=PHONE, height=844)
         page = visit.page
         try:
+            _wait_for_explorers(page)
             explorers = page.locator("div.sl-explorer")
             for e in range(explorers.count()):
                 root = explorers.nth(e)
-                root.locator("svg.sl-figure").wait_for()
                 readout = root.locator(".sl-readout")
                 assert readout.get_attribute("aria-live") == "polite", f"{doc}: the numbers are not a live region"
                 assert readout.locator("table.sl-numbers").count() == 1
@@ -520,33 +674,65 @@ def test_explorer_controls_are_accessible_and_touchable(browser, site, book_buil
                         unit = root.locator(f'label[for="{slider_id}"]').text_content().rsplit("(", 1)[1].rstrip(")")
                         assert text.endswith(unit), f"{doc}: {slider_id} announces {text!r} without its unit"
                         with_units += 1
+                # A switch is a labelled checkbox with role=switch; radio buttons sit in a labelled radiogroup.
+                for switch in root.locator("input[role=switch]").all():
+                    label = switch.locator("xpath=ancestor::label[1]")
+                    assert label.text_content().strip(), f"{doc}: a switch has no label"
+                    assert label.bounding_box()["height"] >= 44, f"{doc}: a switch's label is under 44 px tall"
+                    switches += 1
+                for group in root.locator("[role=radiogroup]").all():
+                    labelled_by = group.get_attribute("aria-labelledby")
+                    assert labelled_by and root.locator(f"#{labelled_by}").text_content().strip(), \
+                        f"{doc}: a radio group has no label"
+                    for option in group.locator("label.sl-radio-option").all():
+                        assert option.bounding_box()["height"] >= 44, f"{doc}: a radio button is under 44 px tall"
+                        radios += 1
+                reset = root.locator("button.sl-reset").bounding_box()
+                assert reset["height"] >= 44 and reset["width"] >= 44, f"{doc}: the reset button is too small: {reset}"
             assert not visit.errors, f"{doc}: console errors: {visit.errors}"
         finally:
             visit.close()
     assert with_units > 0, "no slider with a unit was checked"
+    assert switches > 0 and radios > 0, "no switch or radio button was checked"
 
 
 def _luminance(css_color: str) -> float:
-    r, g, b = (int(v) for v in re.findall(r"\d+", css_color)[:3])
+    if css_color.startswith("#"):
+        hex_digits = css_color[1:7] if len(css_color) >= 7 else "".join(2 * c for c in css_color[1:4])
+        r, g, b = (int(hex_digits[i:i + 2], 16) for i in (0, 2, 4))
+    else:
+        r, g, b = (int(v) for v in re.findall(r"\d+", css_color)[:3])
     return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+
+
+def _canvas_text_luminance(root) -> float:
+    """Luminance of the text last drawn on the explorer's canvas (its axes)."""
+    fill = root.evaluate("""root => { const c = root.querySelector('.sl-plot canvas');
+        return window.slCanvasText.filter(r => r.canvas === c).map(r => r.fill).pop(); }""")
+    assert fill, "no text drawn on the explorer's canvas"
+    return _luminance(fill)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_explorers_follow_the_colour_mode(browser, site, book_build, scheme):
     doc = _explorer_pages()[0]
-    visit = Visit(browser, f"{site}/{doc}.html", site, color_scheme=scheme)
+    visit = Visit(browser, f"{site}/{doc}.html", site, color_scheme=scheme, init_script=EXPLORER_CHECKS)
     page = visit.page
     try:
+        _wait_for_explorers(page)
         assert page.evaluate("document.documentElement.dataset.theme") == scheme
         root = page.locator("div.sl-explorer").first
-        root.locator("svg.sl-figure").wait_for()
         background = _luminance(root.evaluate("e => getComputedStyle(e).backgroundColor"))
-        figure = _luminance(root.locator("svg.sl-figure").evaluate("e => getComputedStyle(e).backgroundColor"))
-        text = _luminance(root.locator("svg.sl-figure text").first.evaluate("e => getComputedStyle(e).fill"))
+        text = _canvas_text_luminance(root)
+        legend = _luminance(root.locator(".sl-legend").evaluate("e => getComputedStyle(e).color"))
         if scheme == "dark":
-            assert background < 0.25 and figure < 0.25 and text > 0.6, (background, figure, text)
+            assert background < 0.25 and text > 0.6 and legend > 0.6, (background, text, legend)
         else:
-            assert background > 0.9 and figure > 0.9 and text < 0.4, (background, figure, text)
+            assert background > 0.9 and text < 0.4 and legend < 0.4, (background, text, legend)
+            # Switching to dark redraws the canvas in the dark theme's colours.
+            _visible(page.locator("button.theme-switch-button"))[0].click()
+            page.wait_for_function("document.documentElement.dataset.theme === 'dark'")
+            assert _canvas_text_luminance(root) > 0.6
     finally:
         visit.close()
 

@@ -6,7 +6,8 @@
 * One icon source: no ``fontawesome.js``, and the cut-down icon fonts hold a
   glyph for every icon class a page uses.
 * MathJax is loaded (from its components, without the menu) only on pages
-  that have math.
+  that have math; uPlot and the explorer renderer only on pages with an
+  explorer.
 """
 
 from __future__ import annotations
@@ -116,10 +117,26 @@ def test_mathjax_only_where_there_is_math(built, doc):
         assert loads == [], f"{doc} has no math but loads MathJax"
 
 
+EXPLORER_ASSETS = ("uplot/uPlot.iife.min.js", "uplot/uPlot.min.css", "explorer.js", "explorer.css")
+
+
 def test_page_specific_scripts_load_only_where_needed(built):
-    """_static/*.js goes on every page (jupyter-book adds it); the search-snippet script only on search.html."""
+    """_static/*.js goes on every page (jupyter-book adds it); the search-snippet script only on search.html,
+    uPlot and the explorer renderer only on pages with an explorer (uPlot first)."""
+    with_explorers = 0
     for page in built.rglob("*.html"):
         if "_notebooks" in page.parts:
             continue
-        loads = "search-snippets.js" in page.read_text(encoding="utf-8")
+        text = page.read_text(encoding="utf-8")
+        loads = "search-snippets.js" in text
         assert loads == (page == built / "search.html"), f"{page.relative_to(built)}: search-snippets.js loaded={loads}"
+        has_explorer = 'class="sl-explorer"' in text
+        for asset in EXPLORER_ASSETS:
+            loaded = f"_static/{asset}" in text
+            assert loaded == has_explorer, f"{page.relative_to(built)}: {asset} loaded={loaded}, explorer={has_explorer}"
+        if has_explorer:
+            with_explorers += 1
+            assert text.index("uPlot.iife.min.js") < text.index("_static/explorer.js"), "explorer.js loads before uPlot"
+    assert with_explorers > 0
+    for asset in EXPLORER_ASSETS:
+        assert (built / "_static" / asset).is_file(), f"{asset} is not in the site"

@@ -24,11 +24,10 @@ from IPython.display import Markdown
 from matplotlib.ticker import FormatStrFormatter
 from myst_nb import glue as _myst_glue
 
-from scalinglaws._validation import check_in, check_scalar
+from scalinglaws._format import _mantissa_exponent, sci_text
+from scalinglaws._validation import check_in
 
 __all__ = ["glue", "glue_sci", "sci", "sci_text", "use_style", "plain_axis", "STYLE"]
-
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 #: The book's matplotlib settings: text at least 9 pt at the figure's printed size, light grids, no top/right spines.
 STYLE = {
@@ -52,13 +51,6 @@ def glue(name: str, value, display: bool = False) -> None:
     _myst_glue(name, value.item() if isinstance(value, np.generic) else value, display=display)
 
 
-def _mantissa_exponent(x, digits: int) -> tuple[str, int]:
-    x = check_scalar("x", x)
-    digits = check_scalar("digits", digits, low=1, high=17, integer=True)
-    mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
-    return mantissa, int(exponent)
-
-
 def sci(x, digits: int = 2) -> str:
     """``x`` with ``digits`` significant digits as MyST inline math, e.g. ``sci(8.8e13)`` is ``$8.8 \\times 10^{13}$``.
 
@@ -67,18 +59,6 @@ def sci(x, digits: int = 2) -> str:
     """
     mantissa, exponent = _mantissa_exponent(x, digits)
     return f"${mantissa}$" if exponent == 0 else f"${mantissa} \\times 10^{{{exponent}}}$"
-
-
-def sci_text(x, digits: int = 2) -> str:
-    """``x`` in scientific notation as plain Unicode, e.g. ``sci_text(5.76e23)`` is ``5.8 × 10²³``.
-
-    A mantissa of exactly 1 is dropped (``10⁶``); exponent 0 gives the plain mantissa.
-    """
-    mantissa, exponent = _mantissa_exponent(x, digits)
-    if exponent == 0:
-        return mantissa
-    power = "10" + str(exponent).translate(_SUPERSCRIPT)
-    return power if float(mantissa) == 1 else f"{mantissa} × {power}"
 
 
 def glue_sci(name: str, x, digits: int = 2) -> None:

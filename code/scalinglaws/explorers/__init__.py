@@ -1,7 +1,8 @@
 """The book's explorers: figures with sliders, one module of frames per chapter.
 
 * :mod:`~scalinglaws.explorers.framework`: :class:`Explorer` and the data it
-  draws (:class:`Control`, :class:`Series`, :class:`Number`, :class:`Frame`);
+  draws (:class:`Control`, :class:`Series`, :class:`Number`, :class:`Note`,
+  :class:`Frame`);
   a static matplotlib figure, live ipywidgets sliders and the kernel-free HTML
   of the static site, all from one frame function.
 * one module per chapter (``power_laws``, ``kaplan``, ``critical_batch_size``,
@@ -26,10 +27,11 @@ from scalinglaws.explorers import (  # noqa: F401  (each module registers its ex
     power_laws,
     reconciling,
 )
-from scalinglaws.explorers.framework import MAX_FRAMES, Control, Explorer, Frame, Number, Series
+from scalinglaws.explorers.framework import MAX_FRAMES, Control, Explorer, Frame, Note, Number, Series, fmt_human
 from scalinglaws.explorers.registry import REGISTRY
 
-__all__ = ["get", "names", "REGISTRY", "Explorer", "Control", "Series", "Number", "Frame", "MAX_FRAMES"]
+__all__ = ["get", "names", "REGISTRY", "Explorer", "Control", "Series", "Number", "Note", "Frame", "MAX_FRAMES",
+           "fmt_human"]
 
 
 def names() -> list[str]:

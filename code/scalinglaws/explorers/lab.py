@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
+from scalinglaws._format import percent
 from scalinglaws.batch_size import tradeoff_curve
-from scalinglaws.explorers.framework import Control, Explorer, Frame, Number, Series
+from scalinglaws.explorers.framework import Control, Explorer, Frame, Number, Series, fmt_human
 from scalinglaws.explorers.registry import register
 from scalinglaws.lab.records import load_results, results_path
 from scalinglaws.lab.report import explore_l_n, fit_critical_batch, runs_table
@@ -25,11 +28,20 @@ def l_n_frame(count="nonembedding", offset=True, drop_smallest=0) -> Frame:
         ),
         (
             Number("alpha", "fitted α_N", out["alpha"], "{:.3f}"),
-            Number("E", "fitted E (nats/byte)", out["E"], "{:.3f}"),
+            Number("E", "fitted E (nats/byte)", out["E"], _offset_text if offset else _no_offset_text),
             Number("r2", "R² (log space)", out["r2"], "{:.4f}"),
             Number("n_runs", "runs used", len(out["N"]), "{:d}"),
         ),
     )
+
+
+def _offset_text(E: float) -> str:
+    """The fitted offset; one that sits at the fit's lower bound (0) says so, rather than "0.000"."""
+    return "0 (at its lower bound)" if E < 5e-4 else f"{E:.3f}"
+
+
+def _no_offset_text(E: float) -> str:
+    return "not fitted (0)"
 
 
 @register("lab-l-n")
@@ -37,13 +49,20 @@ def _lab_l_n() -> Explorer:
     return Explorer(
         "lab-l-n", l_n_frame,
         [
-            Control("count", "parameters counted", ("nonembedding", "total"), "nonembedding", "{}"),
-            Control("offset", "fit the offset E", (True, False), True, "{}"),
+            Control("count", "parameters counted", ("nonembedding", "total"), "nonembedding",
+                    {"nonembedding": "non-embedding", "total": "total"}),
+            Control("offset", "fit the offset E", (True, False), True),
             Control("drop_smallest", "smallest models left out", (0, 1, 2), 0, "{:d}"),
         ],
         title="L(N) of the lab's tiny transformers (cached cpu preset)",
         xlabel="parameters N", ylabel="validation loss (nats/byte)",
     )
+
+
+@functools.lru_cache(maxsize=16)
+def _critical_batch_fit(span: float) -> dict:
+    """One fit per span serves its five targets' frames."""
+    return fit_critical_batch(load_results(results_path("cpu")), n_targets=5, span=span, bootstrap=0)
 
 
 def critical_batch_frame(target=0, span=0.4) -> Frame:
@@ -53,7 +72,7 @@ def critical_batch_frame(target=0, span=0.4) -> Frame:
     (0 = the highest loss); ``span`` is that function's share of the common
     loss range the targets cover.
     """
-    out = fit_critical_batch(load_results(results_path("cpu")), n_targets=5, span=span, bootstrap=0)
+    out = _critical_batch_fit(float(span))
     f = out["targets"][target]
     n_ctx = out["n_ctx"]
     curve = tradeoff_curve(f["S_min"], f["D_min"], num=80, span=100)
@@ -65,10 +84,10 @@ def critical_batch_frame(target=0, span=0.4) -> Frame:
         ),
         (
             Number("target", "target loss (nats/byte)", f["target"], "{:.3f}"),
-            Number("B_crit", "B_crit (tokens)", f["B_crit"] * n_ctx, "{:,.0f}"),
-            Number("B_simple", "B_simple, noise-scale trend (tokens)", f["B_simple"] * n_ctx, "{:,.0f}"),
-            Number("S_min", "S_min (steps)", f["S_min"], "{:.0f}"),
-            Number("D_min", "D_min (tokens)", f["D_min"] * n_ctx, "{:.3g}"),
+            Number("B_crit", "critical batch B_crit", f["B_crit"] * n_ctx, "{:,.0f}", "tokens"),
+            Number("B_simple", "B_simple, noise-scale trend", f["B_simple"] * n_ctx, "{:,.0f}", "tokens"),
+            Number("S_min", "fewest steps S_min", f["S_min"], "{:,.0f}", "steps"),
+            Number("D_min", "least data D_min", f["D_min"] * n_ctx, fmt_human(3, "count"), "tokens"),
         ),
     )
 
@@ -78,8 +97,9 @@ def _lab_critical_batch() -> Explorer:
     return Explorer(
         "lab-critical-batch", critical_batch_frame,
         [
-            Control("target", "target loss (0 = highest)", (0, 1, 2, 3, 4), 0, "{:d}"),
-            Control("span", "share of the loss range used", (0.3, 0.4, 0.5), 0.4, "{:.1f}"),
+            Control("target", "target loss", (0, 1, 2, 3, 4), 0,
+                    {0: "1 of 5 (highest)", 1: "2 of 5", 2: "3 of 5", 3: "4 of 5", 4: "5 of 5 (lowest)"}),
+            Control("span", "share of the loss range the targets cover", (0.2, 0.3, 0.4, 0.5, 0.6), 0.4, percent),
         ],
         title="Steps vs tokens to reach a loss, six batch sizes (cached cpu preset)",
         xlabel="tokens to reach the target", ylabel="steps to reach the target",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from scalinglaws._validation import as_float_array, check_scalar
-from scalinglaws.explorers.framework import Control, Explorer, Frame, Number, Series
+from scalinglaws._format import percent
+from scalinglaws.explorers.framework import Control, Explorer, Frame, Note, Number, Series
 from scalinglaws.explorers.registry import register, thin
 from scalinglaws.fitting.powerlaw import fit_power_law
 
@@ -68,17 +69,22 @@ def fit_frame(alpha=0.3, E=1.7, noise=0.01, n_points=12) -> Frame:
     return Frame(
         (
             Series("simulated runs", out["x"], out["y"], kind="points"),
-            Series("true law", *thin(grid, out["y_true_grid"])),
-            Series("fit with E", *thin(grid, out["y_grid_offset"]), dashed=True),
-            Series("fit without E", *thin(grid, out["y_grid_no_offset"]), dashed=True),
+            Series("true law", *thin(grid, out["y_true_grid"], 40)),
+            Series("fit with E", *thin(grid, out["y_grid_offset"], 40), dashed=True),
+            Series("fit without E", *thin(grid, out["y_grid_no_offset"], 40), dashed=True),
         ),
         (
             Number("alpha_offset", "fitted α (with E)", out["fit_offset"].alpha, "{:.3f}"),
             Number("alpha_no_offset", "fitted α (no E)", out["fit_no_offset"].alpha, "{:.3f}"),
-            Number("err_offset", "error at 1e24, with E", 100 * out["rel_error_offset"], "{:+.1f}%"),
-            Number("err_no_offset", "error at 1e24, no E", 100 * out["rel_error_no_offset"], "{:+.1f}%"),
+            Number("err_offset", "error at 10²⁴, with E", out["rel_error_offset"], _signed_percent),
+            Number("err_no_offset", "error at 10²⁴, no E", out["rel_error_no_offset"], _signed_percent),
         ),
+        (Note("last run", out["x"][-1], out["y"][-1]),),
     )
+
+
+def _signed_percent(x: float) -> str:
+    return percent(x, 2, sign=True)
 
 
 @register("power-law-fit")
@@ -86,11 +92,11 @@ def _power_law() -> Explorer:
     return Explorer(
         "power-law-fit", fit_frame,
         [
-            Control("alpha", "exponent α", (0.1, 0.3, 0.5), 0.3),
+            Control("alpha", "exponent α", tuple(round(0.1 + 0.05 * k, 2) for k in range(11)), 0.3),
             Control("E", "offset E", (0.0, 0.5, 1.7, 3.0), 1.7),
             Control("noise", "noise (log units)", (0.0, 0.01, 0.05), 0.01),
             Control("n_points", "number of runs", (6, 12, 24), 12, "{:d}"),
         ],
-        title="Fit small runs (1e17-1e20), extrapolate to 1e24",
+        title="Fit small runs (10¹⁷ to 10²⁰), extrapolate to 10²⁴",
         xlabel="compute x", ylabel="loss y",
     )
