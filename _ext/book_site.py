@@ -169,6 +169,13 @@ def _query_folding_js() -> str:
         "  .reduce((q, [re, name]) => q.replace(re, name), query)\n"
         "  .split(/[^\\p{Letter}\\p{Number}_\\p{Emoji_Presentation}]+/gu)\n"
         "  .filter(term => term);\n"
+        # Sphinx matches titles and index entries (the glossary's terms) against
+        # the raw query, not its split words: fold the query itself too.
+        "if (typeof Search !== 'undefined' && !Search.slFolded) {\n"
+        "  const slQuery = Search.query;\n"
+        "  Search.query = (query) => slQuery(SL_SEARCH_FOLDS.reduce((q, [re, name]) => q.replace(re, name), query));\n"
+        "  Search.slFolded = true;\n"
+        "}\n"
     )
 
 
