@@ -80,7 +80,7 @@ def _git_commit():
         return "unknown"
 
 
-def save(rows, folder: Path, argv, args):
+def save(rows, folder: Path, argv, args, commit):
     folder.mkdir(parents=True, exist_ok=True)
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
@@ -92,7 +92,7 @@ def save(rows, folder: Path, argv, args):
         "description": "Share of nominal-level intervals that covered the true exponent, per fitter and sweep "
                        "design, over simulated sweeps from Epoch AI's law (scalinglaws.fitting.calibration).",
         "command": "python benchmarks/coverage.py " + " ".join(argv),
-        "code_commit": _git_commit(),
+        "code_commit": commit,
         "scalinglaws_version": scalinglaws.__version__,
         "python": platform.python_version(),
         "numpy": np.__version__,
@@ -138,6 +138,7 @@ def main(argv=None) -> int:
     for case in args.cases:
         if case not in CASES:
             parser.error(f"--cases: {case!r} is not one of {list(CASES)}")
+    commit = _git_commit()  # the code that runs, read before it runs
     # split every case's seeds into chunks so that --jobs processes share the work evenly
     chunks = max(1, args.jobs) * 2
     work = [(case, list(range(args.trials))[k::chunks], args.resamples, args.level)
@@ -163,7 +164,7 @@ def main(argv=None) -> int:
             print(f"{r['fitter']:40s} {r['coverage']:9.3f} {r['coverage_se']:7.3f} {r['median_width']:8.4f} "
                   f"{r['bias']:+8.4f} {r['sd']:7.4f} {r['failed_resamples']:7d}")
     if args.save is not None:
-        save(rows, args.save, argv, args)
+        save(rows, args.save, argv, args, commit)
     return 0
 
 

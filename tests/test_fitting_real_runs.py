@@ -11,7 +11,7 @@ import pytest
 
 from scalinglaws import datasets, fitting
 from scalinglaws.constants import EPOCH_2024, MUENNIGHOFF_2023, PORIAN_2024_EXPONENTS, ParametricLoss
-from scalinglaws.fitting import calibration, forms
+from scalinglaws.fitting import calibration, forms, published
 
 
 @pytest.fixture(scope="module")
@@ -67,16 +67,13 @@ def test_loaders_give_the_columns_the_fits_need(porian, gadre, muennighoff):
 # --- Approach 2 on Porian et al.'s runs ------------------------------------------------------------------
 
 
-def test_isoflop_reproduces_the_authors_exponent_on_all_15_settings(porian):
-    for setting in porian.settings:
-        N, C, L = porian.runs(setting)
-        fit = fitting.fit_isoflop(N, C, L)
-        authors = porian.authors_fit[setting]
-        assert fit.a == pytest.approx(authors["a"], abs=0.02), (setting, fit.a, authors["a"])
-        # as many budgets are used as the authors used (those whose minimum is inside the sweep)
-        assert sum(b.used for b in fit.budgets) == sum(o["used"] for o in authors["optima"]), setting
-        lo, hi = fit.intervals["a"]
-        assert lo < fit.a < hi and np.isfinite([lo, hi]).all()
+def test_isoflop_reproduces_the_authors_exponent_on_all_15_settings():
+    table = published.porian_exponents()
+    assert len(table) == 15
+    assert (table["difference"].abs() <= 0.02).all(), table[["label", "dataset", "a_authors", "a"]]
+    # as many budgets are used as the authors used (those whose minimum is inside the sweep)
+    assert (table["budgets_used"] == table["authors_used"]).all()
+    assert (table["a_low"] < table["a"]).all() and (table["a"] < table["a_high"]).all()
 
 
 def test_the_authors_chain_matches_the_published_table(porian):
@@ -144,23 +141,23 @@ def test_isoflop_prediction_interval_brackets_the_fitted_frontier(porian):
 # --- Gadre et al.: fit below 1B, predict the 1.4B and 6.9B runs -----------------------------------------
 
 
-def _gadre_errors(gadre, form):
-    errors = []
-    for name in sorted(set(gadre["dataset"])):
-        rows = gadre[gadre["dataset"] == name]
-        data = {"N": rows["N"].to_numpy(), "D": rows["D"].to_numpy(), "loss": rows["loss_c4_val"].to_numpy()}
-        out = forms.holdout([form], data, rows["held_out"].to_numpy())
-        errors += out[0]["errors"]
-    return np.abs(errors)
+def test_shared_exponent_predicts_the_held_out_runs_within_one_point_two_percent():
+    table = published.gadre_holdout("gadre", bootstrap=40)
+    assert len(table) == 9 and table["error"].abs().mean() <= 0.012
+    assert ((table["low"] <= table["loss"]) & (table["loss"] <= table["high"])).mean() >= 0.75
 
 
-def test_shared_exponent_predicts_the_held_out_runs_within_one_point_two_percent(gadre):
-    errors = _gadre_errors(gadre, "gadre")
-    assert errors.size == 9 and errors.mean() <= 0.012
+def test_the_chinchilla_form_extrapolates_worse_on_the_same_runs():
+    chin = published.gadre_holdout("chinchilla", bootstrap=0)["error"].abs().mean()
+    assert chin > 2 * published.gadre_holdout("gadre", bootstrap=0)["error"].abs().mean()
 
 
-def test_the_chinchilla_form_extrapolates_worse_on_the_same_runs(gadre):
-    assert _gadre_errors(gadre, "chinchilla").mean() > 2 * _gadre_errors(gadre, "gadre").mean()
+def test_the_generic_holdout_agrees_with_the_per_dataset_reproduction(gadre):
+    rows = gadre[gadre["dataset"] == "rpj"]
+    data = {"N": rows["N"].to_numpy(), "D": rows["D"].to_numpy(), "loss": rows["loss_c4_val"].to_numpy()}
+    out = forms.holdout(["gadre"], data, rows["held_out"].to_numpy())
+    ours = published.gadre_holdout("gadre", bootstrap=0)
+    assert out[0]["errors"] == pytest.approx(list(ours[ours["dataset"] == "rpj"]["error"]))
 
 
 def test_gadre_fit_recovers_a_shared_exponent_law_and_its_optimal_ratio():
@@ -177,9 +174,8 @@ def test_gadre_fit_recovers_a_shared_exponent_law_and_its_optimal_ratio():
 # --- Muennighoff et al.: R_D* and R_N* ------------------------------------------------------------------
 
 
-def test_repetition_constants_within_two_percent_of_the_authors(muennighoff):
-    m = muennighoff
-    fit = fitting.fit_data_constrained(m["N"], m["D"], m["U"], m["loss"])
+def test_repetition_constants_within_two_percent_of_the_authors():
+    fit = published.muennighoff_refit()
     assert fit.R_D_star == pytest.approx(MUENNIGHOFF_2023.R_D_star, rel=0.02)
     assert fit.R_N_star == pytest.approx(MUENNIGHOFF_2023.R_N_star, rel=0.02)
     assert len(fit.basins) == 9 and fit.objective == pytest.approx(min(b[3] for b in fit.basins))
