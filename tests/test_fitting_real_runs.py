@@ -199,10 +199,14 @@ def test_data_constrained_fit_recovers_its_own_constants():
 def test_every_fitter_covers_the_truth_between_85_and_95_percent():
     cov = datasets.load_coverage()
     frame = cov.frame
+    defaults = frame[frame["default"]]
     assert {"power law with E", "approach 1", "approach 2 (centred)", "approach 2 (fixed grid)",
-            "approach 3 (centred)", "approach 3 (fixed grid)"} <= set(frame["fitter"])
+            "approach 3 (centred)", "approach 3 (fixed grid)"} <= set(defaults["fitter"])
+    assert set(frame["fitter"]) == set(calibration.CASES)
     assert (frame["trials"] >= 200).all() and (frame["level"] == 0.9).all()
-    assert frame["coverage"].between(0.85, 0.95).all(), frame[["fitter", "coverage"]]
+    assert defaults["coverage"].between(0.85, 0.95).all(), defaults[["fitter", "coverage"]]
+    # the comparison cases are not defaults because they miss: Hoffmann's subsamples are too narrow
+    assert cov.coverage("approach 1, 80% subsamples") < 0.85
     assert cov.coverage("approach 1") == float(frame.loc[frame["fitter"] == "approach 1", "coverage"].iloc[0])
 
 

@@ -37,13 +37,18 @@ POWER_LAW_SIZES = np.geomspace(1e7, 1e10, 12)
 
 
 class Case(NamedTuple):
-    """One fitter on one design: what is fitted, what the truth is, how the sweep is drawn."""
+    """One fitter on one design: what is fitted, what the truth is, how the sweep is drawn.
+
+    ``default`` is False for the comparison cases: a method the library
+    offers but does not use by default, kept to show why.
+    """
 
     name: str
     fitter: str
     design: str
     parameter: str
     description: str
+    default: bool = True
 
 
 CASES = {
@@ -62,6 +67,12 @@ CASES = {
     "approach 2, local minima (fixed grid)": Case("approach 2, local minima (fixed grid)", "fit_isoflop/local",
                                                   "fixed", "a", "the fixed-grid sweep; kernel-weighted local "
                                                   "quadratic minima"),
+    "approach 2, parabola (fixed grid)": Case("approach 2, parabola (fixed grid)", "fit_isoflop/parabola", "fixed",
+                                              "a", "the fixed-grid sweep; one parabola per budget (comparison)",
+                                              default=False),
+    "approach 1, 80% subsamples": Case("approach 1, 80% subsamples", "fit_envelope/subsample", "16 training curves",
+                                       "a", "Hoffmann et al.'s random 80% of the curves, not rescaled (comparison)",
+                                       default=False),
     "approach 3 (centred)": Case("approach 3 (centred)", "fit_parametric", "centred", "a",
                                  "the centred sweep fitted by Huber on log L; pairs bootstrap, percentile"),
     "approach 3 (fixed grid)": Case("approach 3 (fixed grid)", "fit_parametric", "fixed", "a",
@@ -98,14 +109,18 @@ def run_trial(case: str, seed: int, *, resamples: int = 200, level: float = 0.9)
         y = (law.E + law.A * x**-law.alpha) * np.exp(POWER_LAW_NOISE * rng.standard_normal(x.size))
         fit = fit_power_law(x, y, bootstrap=resamples, seed=seed, level=level)
         truth, estimate = law.alpha, fit.alpha
-    elif spec.fitter == "fit_envelope":
+    elif spec.fitter.startswith("fit_envelope"):
         curves = synthetic_training_curves(law, noise=CURVE_NOISE, seed=seed)
-        fit = fit_envelope(curves, bootstrap=resamples, seed=seed, level=level)
+        if spec.fitter.endswith("subsample"):
+            fit = fit_envelope(curves, resampling="subsample", rescale=False, bootstrap=resamples, seed=seed,
+                               level=level)
+        else:
+            fit = fit_envelope(curves, bootstrap=resamples, seed=seed, level=level)
         truth, estimate = a_true, fit.a
     else:
         runs = synthetic_isoflop(law, noise=ISOFLOP_NOISE, seed=seed, design=spec.design)
         if spec.fitter.startswith("fit_isoflop"):
-            method = spec.fitter.partition("/")[2] or "akima"
+            method = spec.fitter.partition("/")[2] or "akima"  # the default, or the case's comparison
             fit = fit_isoflop(runs.N, runs.C, runs.loss, runs.budget, method=method, level=level)
         else:
             fit = fit_parametric(runs.N, runs.D, runs.loss, bootstrap=resamples, seed=seed, level=level)

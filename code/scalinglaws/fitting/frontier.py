@@ -431,7 +431,8 @@ def _check_curves(curves):
 
 
 def fit_envelope(curves, n_flops: int = 1500, *, smooth: bool = True, resampling: str = "residual",
-                 bootstrap: int = 0, seed: int = 0, level: float = 0.95, progress: bool = False) -> FrontierFit:
+                 bootstrap: int = 0, seed: int = 0, level: float = 0.95, rescale: bool = True,
+                 progress: bool = False) -> FrontierFit:
     """Approach 1 (minimum over training curves): N_opt ~ C^a, D_opt ~ C^b from the loss envelope.
 
     ``smooth``: take the envelope of the curves smoothed by a cubic in log D
@@ -445,7 +446,8 @@ def fit_envelope(curves, n_flops: int = 1500, *, smooth: bool = True, resampling
       whole estimate (smoothing included) is redone; percentile intervals.
     * ``"subsample"``: Hoffmann et al.'s random 80% of the curves, with the
       draws rescaled by ``sqrt(m / (n - m))`` so that their spread is a
-      bootstrap's, not half of it.
+      bootstrap's, not half of it (``rescale=False`` keeps Hoffmann et al.'s
+      raw spread, to show how narrow it is).
     """
     check_in("resampling", resampling, ("residual", "subsample"))
     bootstrap = check_scalar("bootstrap", bootstrap, low=0, integer=True)
@@ -479,7 +481,8 @@ def fit_envelope(curves, n_flops: int = 1500, *, smooth: bool = True, resampling
             return slope(c, n)
 
         res = bootstrap_resamples(refit, len(curves), names, resamples=bootstrap, seed=seed, level=level,
-                                  replace=False, fraction=0.8, estimate=[a, b], progress=progress)
+                                  replace=False, fraction=0.8, estimate=[a, b] if rescale else None,
+                                  progress=progress)
     else:
         smoothed = [_smooth_curve(np.log(c.D), c.loss) for c in curves]
         resid = [np.log(c.loss) - np.log(sm) for c, sm in zip(curves, smoothed)]
