@@ -23,8 +23,8 @@ import build  # noqa: E402
 pytest.importorskip("otter")
 
 #: Point totals of each problem set (hidden tests carry every point; public tests are worth 0).
-TOTALS = {"ps_chinchilla": 10, "ps_critical_batch_size": 10, "ps_early_stopping": 10, "ps_kaplan": 10,
-          "ps_oracle": 8, "ps_overtraining": 10, "ps_power_laws": 10, "ps_reconciling": 10}
+TOTALS = {"ps_chinchilla": 10, "ps_critical_batch_size": 10, "ps_early_stopping": 10, "ps_fitting_real_runs": 10,
+          "ps_kaplan": 10, "ps_oracle": 8, "ps_overtraining": 10, "ps_power_laws": 10, "ps_reconciling": 10}
 
 pytestmark = pytest.mark.slow
 

@@ -195,8 +195,9 @@ def _run_holdout(path, form, args_cols, flops_given, bootstrap, seed, level, fre
     size = data["N"] if "N" in data else data["x"]
     test = holdout_split(size, largest=largest, above=above)
     scores = holdout(usable, data, test, bootstrap=bootstrap, seed=seed, level=level, free=free, labels=labels)
-    rule = f"runs with {labels.get('N', labels.get('x'))} > {above:g}" if above is not None else \
-        f"runs of the {largest or 1} largest {labels.get('N', labels.get('x'))} value(s)"
+    column = labels.get("N", labels.get("x"))
+    rule = f"held out: runs with {column} > {above:g}" if above is not None else \
+        f"held out: runs with {column} >= {float(np.min(size[test])):g} (the {largest or 1} largest)"
     return {"holdout": {"rule": rule, "train_runs": int((~test).sum()), "test_runs": int(test.sum()),
                         "level": level, "bootstrap": bootstrap, "forms": scores + skipped,
                         "best": scores[0]["form"] if scores and "error" not in scores[0] else None},
