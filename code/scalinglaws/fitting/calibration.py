@@ -71,8 +71,8 @@ CASES = {
                                               "a", "the fixed-grid sweep; one parabola per budget (comparison)",
                                               default=False),
     "approach 1, 80% subsamples": Case("approach 1, 80% subsamples", "fit_envelope/subsample", "16 training curves",
-                                       "a", "Hoffmann et al.'s random 80% of the curves, not rescaled (comparison)",
-                                       default=False),
+                                       "a", "Hoffmann et al.'s procedure: envelope of the raw curves, random 80% of "
+                                       "the curves, not rescaled (comparison)", default=False),
     "approach 3 (centred)": Case("approach 3 (centred)", "fit_parametric", "centred", "a",
                                  "the centred sweep fitted by Huber on log L; pairs bootstrap, percentile"),
     "approach 3 (fixed grid)": Case("approach 3 (fixed grid)", "fit_parametric", "fixed", "a",
@@ -112,8 +112,8 @@ def run_trial(case: str, seed: int, *, resamples: int = 200, level: float = 0.9)
     elif spec.fitter.startswith("fit_envelope"):
         curves = synthetic_training_curves(law, noise=CURVE_NOISE, seed=seed)
         if spec.fitter.endswith("subsample"):
-            fit = fit_envelope(curves, resampling="subsample", rescale=False, bootstrap=resamples, seed=seed,
-                               level=level)
+            fit = fit_envelope(curves, smooth=False, resampling="subsample", rescale=False, bootstrap=resamples,
+                               seed=seed, level=level)
         else:
             fit = fit_envelope(curves, bootstrap=resamples, seed=seed, level=level)
         truth, estimate = a_true, fit.a
