@@ -222,8 +222,8 @@ def _make_fit(theta, f, n, n_starts, delta, reduction, converged, res: Resamples
 
 #: Rows above which the multi-start runs on an evenly spread subset and only the winner sees every row.
 SCREEN_ROWS = 2000
-#: Floats one screening chunk may hold (memory stays ~100 MB whatever the number of rows).
-_SCREEN_FLOATS = 4_000_000
+#: Floats one screening chunk may hold (its temporaries stay near 40 MB whatever the number of rows).
+_SCREEN_FLOATS = 1_000_000
 
 
 def _screen(grid, logN, logD, logL, delta, k):
