@@ -126,7 +126,7 @@ def _load(path, form, cols, needed, flops_for_tokens, text=()):
 def run_fit(path, form: str = "chinchilla", n_col: str = "N", d_col: str = "D", loss_col: str = "loss",
             flops_col: str | None = None, x_col: str | None = None, u_col: str = "U", budget_col: str | None = None,
             bootstrap: int = DEFAULT_BOOTSTRAP, seed: int = 0, level: float = DEFAULT_LEVEL, predict=None,
-            minimum: str = "local", free=("R_D_star", "R_N_star"), holdout_largest: int | None = None,
+            minimum: str = "akima", free=("R_D_star", "R_N_star"), holdout_largest: int | None = None,
             holdout_above: float | None = None) -> dict:
     """What ``fit`` prints: fit ``form`` to the runs in the CSV at ``path`` and return a JSON-ready dict.
 
@@ -269,8 +269,9 @@ def register(subparsers) -> None:
     p.add_argument("--loss-col", default="loss", help="column of losses, nats/token (default loss)")
     p.add_argument("--x-col", default=None, help="x column for --form powerlaw (default: --n-col)")
     p.add_argument("--budget-col", default=None, help="column labelling isoflop budgets (default: C to 3 digits)")
-    p.add_argument("--minimum", default="local", help="how isoflop locates each budget's minimum: local "
-                   "(default), akima (Porian et al.'s interpolation) or parabola")
+    p.add_argument("--minimum", default="akima", help="how isoflop locates each budget's minimum: akima "
+                   "(default; Porian et al.'s interpolation), local (a weighted quadratic near the minimum, "
+                   "steadier on noisy runs) or parabola (for comparison)")
     p.add_argument("--free", default="R_D_star,R_N_star", help="data-constrained coefficients to fit "
                    "(default R_D_star,R_N_star; others: E,A,B,alpha,beta, fixed at Muennighoff et al.'s fit)")
     p.add_argument("--predict", default=None, metavar="TARGETS.csv",

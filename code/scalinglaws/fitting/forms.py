@@ -110,7 +110,7 @@ def check_runs(form: str, data: dict, labels: dict | None = None) -> None:
 
 
 def fit_form(form: str, data: dict, *, bootstrap: int = 0, seed: int = 0, level: float = 0.95,
-             minimum: str = "local", free=("R_D_star", "R_N_star"), labels: dict | None = None):
+             minimum: str = "akima", free=("R_D_star", "R_N_star"), labels: dict | None = None):
     """Check ``data`` (:func:`check_runs`) and fit ``form`` to it; returns the fitter's result object."""
     check_runs(form, data, labels)
     check_in("minimum", minimum, MINIMUM_METHODS)
