@@ -5,12 +5,38 @@
  * builds one range input per control, looks up the frame for the current
  * positions and renders its curves as SVG and its numbers as a table. It
  * never computes a value itself, so the page shows exactly what Python did.
+ *
+ * Accessibility: each slider announces its value with its unit
+ * (aria-valuetext, "3.16 × 10²⁰ FLOPs" rather than "7"), the value shown
+ * beside it is an <output> linked to it, and the table of numbers is a live
+ * region, so a screen reader hears the new numbers after a move. Colours
+ * come from the theme's CSS variables (explorer.css), so explorers follow
+ * the light/dark switch.
  */
 (function () {
   "use strict";
   var SVG = "http://www.w3.org/2000/svg";
   var COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
   var W = 640, H = 380, M = { left: 70, right: 20, top: 30, bottom: 50 };
+
+  var SUPERSCRIPT = { "-": "\u207b", "0": "\u2070", "1": "\u00b9", "2": "\u00b2", "3": "\u00b3", "4": "\u2074",
+                      "5": "\u2075", "6": "\u2076", "7": "\u2077", "8": "\u2078", "9": "\u2079" };
+
+  // "3.16e+20" -> "3.16 × 10²⁰", "1e-3" -> "10⁻³"; any other text is left as it is.
+  // Only the notation changes: the digits are the ones Python printed.
+  function readable(text) {
+    return String(text).replace(/(\d+(?:\.\d+)?)e([+-]?)(\d+)/g, function (m, mantissa, sign, exponent) {
+      var power = (sign === "-" ? "-" : "") + String(parseInt(exponent, 10));
+      var sup = power.split("").map(function (ch) { return SUPERSCRIPT[ch]; }).join("");
+      return (mantissa === "1" ? "" : mantissa + " \u00d7 ") + "10" + sup;
+    });
+  }
+
+  // The unit of a control is the parenthesised end of its label: "compute C (FLOPs)" -> "FLOPs".
+  function unitOf(label) {
+    var m = /\(([^()]*)\)\s*$/.exec(label);
+    return m ? m[1] : "";
+  }
 
   function el(tag, attrs, parent, ns) {
     var e = ns ? document.createElementNS(SVG, tag) : document.createElement(tag);
@@ -87,16 +113,16 @@
     var sy = scale(yr, [H - M.bottom, M.top], data.ylog);
     var axes = el("g", { "class": "sl-axes" }, svg, true);
     el("rect", { x: M.left, y: M.top, width: W - M.left - M.right, height: H - M.top - M.bottom,
-                 fill: "none", stroke: "#888" }, axes, true);
+                 fill: "none", "class": "sl-frame" }, axes, true);
     ticks(xr, data.xlog).forEach(function (v) {
       var x = sx(v);
-      el("line", { x1: x, x2: x, y1: M.top, y2: H - M.bottom, stroke: "#eee" }, axes, true);
+      el("line", { x1: x, x2: x, y1: M.top, y2: H - M.bottom, "class": "sl-grid" }, axes, true);
       var t = el("text", { x: x, y: H - M.bottom + 16, "text-anchor": "middle", "font-size": 11 }, axes, true);
       t.textContent = fmtTick(v);
     });
     ticks(yr, data.ylog).forEach(function (v) {
       var y = sy(v);
-      el("line", { x1: M.left, x2: W - M.right, y1: y, y2: y, stroke: "#eee" }, axes, true);
+      el("line", { x1: M.left, x2: W - M.right, y1: y, y2: y, "class": "sl-grid" }, axes, true);
       var t = el("text", { x: M.left - 6, y: y + 4, "text-anchor": "end", "font-size": 11 }, axes, true);
       t.textContent = fmtTick(v);
     });
@@ -154,18 +180,23 @@
     var body = el("div", { "class": "sl-body" }, root);
     var svg = el("svg", { viewBox: "0 0 " + W + " " + H, "class": "sl-figure", role: "img",
                           "aria-label": data.title }, body, true);
-    var table = el("table", { "class": "sl-numbers" }, body);
+    var readout = el("div", { "class": "sl-readout", "aria-live": "polite", "aria-atomic": "true" }, body);
+    var table = el("table", { "class": "sl-numbers" }, readout);
     var indices = data.controls.map(function (c) { return c.default; });
     data.controls.forEach(function (c, i) {
-      var row = el("label", { "class": "sl-control" }, controls);
-      el("span", { "class": "sl-control-label" }, row).textContent = c.label + " ";
-      var input = el("input", { type: "range", min: 0, max: c.texts.length - 1, step: 1, value: c.default,
-                                name: c.name, "aria-label": c.label }, row);
-      var value = el("output", { "class": "sl-control-value", "data-control": c.name }, row);
-      value.textContent = c.texts[c.default];
+      var id = "sl-" + data.name + "-" + c.name;
+      var unit = unitOf(c.label);
+      var valueText = function (k) { return readable(c.texts[k]) + (unit ? " " + unit : ""); };
+      var row = el("div", { "class": "sl-control" }, controls);
+      el("label", { "class": "sl-control-label", "for": id }, row).textContent = c.label;
+      var input = el("input", { type: "range", id: id, min: 0, max: c.texts.length - 1, step: 1, value: c.default,
+                                name: c.name, "aria-valuetext": valueText(c.default) }, row);
+      var value = el("output", { "class": "sl-control-value", "for": id, "data-control": c.name }, row);
+      value.textContent = readable(c.texts[c.default]);
       input.addEventListener("input", function () {
         indices[i] = parseInt(input.value, 10);
-        value.textContent = c.texts[indices[i]];
+        value.textContent = readable(c.texts[indices[i]]);
+        input.setAttribute("aria-valuetext", valueText(indices[i]));
         draw(root, data, svg, table, indices);
       });
     });

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from scalinglaws import batch_size as bs
 from scalinglaws import fitting, hyperparameters as hp
-from scalinglaws.constants import DEEPSEEK_7B_CHECK, KAPLAN_B_STAR_TABLE5, KAPLAN_LNS, KAPLAN_TABLE5
+from scalinglaws.constants import DEEPSEEK_7B_CHECK, KAPLAN_B_STAR_TABLE5, KAPLAN_LNS, KAPLAN_TABLE5, ZHANG_2024_CBS
 
 pos = st.floats(min_value=1e-3, max_value=1e3, allow_nan=False, allow_infinity=False)
 losses = st.floats(min_value=1.5, max_value=6.0)
@@ -58,7 +58,7 @@ def test_at_the_critical_batch_steps_and_data_are_both_doubled():
 def test_tradeoff_hyperbola_identity(x):
     s, e = bs.steps_ratio(x), bs.data_ratio(x)
     assert (s - 1) * (e - 1) == pytest.approx(1.0, rel=1e-9)
-    # E = B S, so (E/E_min)/(S/S_min) = B/B_crit = x
+    # D = B S, so (D/D_min)/(S/S_min) = B/B_crit = x
     assert e / s == pytest.approx(x, rel=1e-9)
 
 
@@ -68,15 +68,15 @@ def test_limits_of_the_tradeoff():
 
 
 @given(pos, pos, pos)
-def test_min_steps_and_min_examples_recover_the_minima(S_min, E_min, B):
-    B_crit = E_min / S_min
-    curve = bs.tradeoff_curve(S_min, E_min, B=[B])
-    S, E = curve.S[0], curve.E[0]
-    assert E == pytest.approx(B * S)
+def test_min_steps_and_min_data_recover_the_minima(S_min, D_min, B):
+    B_crit = D_min / S_min
+    curve = bs.tradeoff_curve(S_min, D_min, B=[B])
+    S, D = curve.S[0], curve.D[0]
+    assert D == pytest.approx(B * S)
     assert bs.min_steps(S, B, B_crit=B_crit) == pytest.approx(S_min, rel=1e-9)
-    assert bs.min_examples(E, B, B_crit=B_crit) == pytest.approx(E_min, rel=1e-9)
-    assert bs.min_compute(6 * E, B, B_crit=B_crit) == pytest.approx(6 * E_min, rel=1e-9)
-    assert (S / S_min - 1) * (E / E_min - 1) == pytest.approx(1.0, rel=1e-7)
+    assert bs.min_data(D, B, B_crit=B_crit) == pytest.approx(D_min, rel=1e-9)
+    assert bs.min_compute(6 * D, B, B_crit=B_crit) == pytest.approx(6 * D_min, rel=1e-9)
+    assert (S / S_min - 1) * (D / D_min - 1) == pytest.approx(1.0, rel=1e-7)
 
 
 def test_min_steps_uses_kaplan_critical_batch_from_loss():
@@ -89,21 +89,21 @@ def test_tradeoff_curve_default_grid_is_centred_on_b_crit():
     c = bs.tradeoff_curve(100.0, 1e4, num=201, span=100.0)
     mid = 100
     assert c.B[mid] == pytest.approx(100.0)
-    assert c.S[mid] == pytest.approx(200.0) and c.E[mid] == pytest.approx(2e4)
-    assert np.all(np.diff(c.S) < 0) and np.all(np.diff(c.E) > 0)
+    assert c.S[mid] == pytest.approx(200.0) and c.D[mid] == pytest.approx(2e4)
+    assert np.all(np.diff(c.S) < 0) and np.all(np.diff(c.D) > 0)
 
 
-# --- fitting S_min, E_min -----------------------------------------------------------------
+# --- fitting S_min, D_min -----------------------------------------------------------------
 
 
 def test_fitter_recovers_known_minima_from_noisy_synthetic_runs():
     rng = np.random.default_rng(0)
-    S_min, E_min = 3000.0, 6e5  # B_crit = 200
+    S_min, D_min = 3000.0, 6e5  # B_crit = 200
     B = np.geomspace(4, 1e4, 14)
-    S = (S_min + E_min / B) * np.exp(0.05 * rng.standard_normal(B.size))
+    S = (S_min + D_min / B) * np.exp(0.05 * rng.standard_normal(B.size))
     fit = fitting.fit_tradeoff(S, B * S, n_bootstrap=100, seed=1)
     assert fit.S_min == pytest.approx(S_min, rel=0.1)
-    assert fit.E_min == pytest.approx(E_min, rel=0.1)
+    assert fit.D_min == pytest.approx(D_min, rel=0.1)
     assert fit.B_crit == pytest.approx(200, rel=0.15)
     lo, hi = fit.B_crit_interval
     assert lo < fit.B_crit < hi and hi / lo < 1.5
@@ -112,9 +112,9 @@ def test_fitter_recovers_known_minima_from_noisy_synthetic_runs():
 
 def test_fitter_is_exact_on_noiseless_points():
     c = bs.tradeoff_curve(50.0, 5e3, B=[1, 10, 100, 1000, 1e4])
-    fit = fitting.fit_tradeoff(c.S, c.E)
+    fit = fitting.fit_tradeoff(c.S, c.D)
     assert fit.S_min == pytest.approx(50.0, rel=1e-6)
-    assert fit.E_min == pytest.approx(5e3, rel=1e-6)
+    assert fit.D_min == pytest.approx(5e3, rel=1e-6)
     assert fit.S_min_interval is None
 
 
@@ -133,9 +133,9 @@ def test_explorer_at_the_critical_batch_and_its_consistency():
     p0 = bs.explore_tradeoff(3.0, 1e6, 1e8)
     p = bs.explore_tradeoff(3.0, p0.B_crit, 1e8)
     assert p.steps_ratio == pytest.approx(2.0) and p.data_ratio == pytest.approx(2.0)
-    assert p.S == pytest.approx(2 * p.S_min) and p.E == pytest.approx(2 * p.E_min)
-    assert p.C == pytest.approx(6e8 * p.E) and p.compute_ratio == pytest.approx(p.C / p.C_min)
-    assert p.E_min / p.S_min == pytest.approx(p.B_crit)
+    assert p.S == pytest.approx(2 * p.S_min) and p.D == pytest.approx(2 * p.D_min)
+    assert p.C == pytest.approx(6e8 * p.D) and p.compute_ratio == pytest.approx(p.C / p.C_min)
+    assert p.D_min / p.S_min == pytest.approx(p.B_crit)
     assert p.curve_B.size == p.curve_steps_ratio.size == p.curve_data_ratio.size
 
 
@@ -143,7 +143,7 @@ def test_explorer_at_the_critical_batch_and_its_consistency():
 def test_explorer_tradeoff_holds_for_any_setting(L, B):
     p = bs.explore_tradeoff(L, B, 1e9)
     assert (p.steps_ratio - 1) * (p.data_ratio - 1) == pytest.approx(1.0, rel=1e-9)
-    assert p.S >= p.S_min and p.E >= p.E_min
+    assert p.S >= p.S_min and p.D >= p.D_min
 
 
 def test_explorer_rejects_unreachable_loss():
@@ -223,6 +223,101 @@ def test_gradient_noise_scale_state_and_edge_cases():
     assert bs.GradientNoiseScale().update(np.float32(2.0), np.float64(1.0), 2, 8).n_updates == 1
 
 
+# --- the exactly solvable problem: logistic regression ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def problem():
+    return bs.LogisticProblem(n=512, d=4, seed=3)
+
+
+def test_logistic_gradient_and_hessian_match_finite_differences(problem):
+    w = np.array([0.3, -0.2, 0.5, 0.1])
+    h = 1e-6
+    eye = np.eye(problem.d)
+    fd_grad = np.array([(problem.loss(w + h * e) - problem.loss(w - h * e)) / (2 * h) for e in eye])
+    assert problem.gradient(w) == pytest.approx(fd_grad, rel=1e-5, abs=1e-8)
+    fd_hess = np.array([(problem.gradient(w + h * e) - problem.gradient(w - h * e)) / (2 * h) for e in eye])
+    assert problem.hessian(w) == pytest.approx(fd_hess, rel=1e-5, abs=1e-8)
+    # the loss of a stack of parameter vectors is the loss of each row
+    assert problem.loss(np.stack([w, 2 * w])) == pytest.approx([problem.loss(w), problem.loss(2 * w)])
+
+
+def test_logistic_minimum_has_zero_gradient_and_the_target_lies_between(problem):
+    w_star, L_star = problem.minimum()
+    assert np.linalg.norm(problem.gradient(w_star)) < 1e-8
+    L0 = problem.loss(np.zeros(problem.d))
+    assert L0 == pytest.approx(math.log(2))  # w = 0 predicts 1/2 for every example
+    assert problem.target_loss(0.25) == pytest.approx(L_star + 0.25 * (L0 - L_star))
+
+
+def test_exact_noise_scales_match_their_definitions(problem):
+    w = np.array([0.1, 0.2, -0.1, 0.0])
+    ns = problem.noise_scales(w)
+    g = problem.per_example_gradients(w)
+    sigma = np.cov(g.T, bias=True)  # covariance over the n examples (the whole distribution)
+    G, H = g.mean(0), problem.hessian(w)
+    assert ns.grad_sqnorm == pytest.approx(G @ G)
+    assert ns.trace_sigma == pytest.approx(np.trace(sigma))
+    assert ns.b_simple == pytest.approx(np.trace(sigma) / (G @ G))
+    assert ns.b_noise == pytest.approx(np.trace(H @ sigma) / (G @ H @ G))
+
+
+def test_batch_gradients_have_mean_G_and_the_predicted_norm(problem):
+    # E|G_B|^2 = |G|^2 + tr(Sigma)/B, exactly, for batches drawn with replacement
+    w = np.array([0.1, 0.2, -0.1, 0.0])
+    ns = problem.noise_scales(w)
+    rng = np.random.default_rng(0)
+    B, K = 8, 20_000
+    sq = np.array([np.sum(problem.batch_gradient(w, B, rng) ** 2) for _ in range(K)])
+    assert abs(sq.mean() - (ns.grad_sqnorm + ns.trace_sigma / B)) < 4 * sq.std() / np.sqrt(K)
+
+
+def test_two_batch_estimate_on_the_problem_recovers_b_simple(problem):
+    w = np.array([0.1, 0.2, -0.1, 0.0])
+    est = bs.estimate_b_simple(problem, w, 16, 512, n_pairs=2000, beta=0.999, rng=np.random.default_rng(1))
+    assert est == pytest.approx(problem.noise_scales(w).b_simple, rel=0.15)
+
+
+def test_noise_scale_grows_along_the_path_to_the_optimum(problem):
+    path = bs.noise_scales_along_path(problem, problem.target_loss(0.05), lr=2.0)
+    assert path.loss.size > 5 and np.all(np.diff(path.loss) < 0)
+    assert path.b_simple[-1] > 5 * path.b_simple[0]  # |G|^2 -> 0 near the optimum, tr(Sigma) does not
+    assert path.w.shape == (path.loss.size, problem.d)
+    # SGD with a seed is reproducible
+    a = bs.noise_scales_along_path(problem, problem.target_loss(0.2), lr=1.0, batch=64, seed=5)
+    b = bs.noise_scales_along_path(problem, problem.target_loss(0.2), lr=1.0, batch=64, seed=5)
+    assert np.array_equal(a.b_noise, b.b_noise)
+
+
+def test_steps_to_target_is_the_gradient_descent_count_at_a_huge_batch(problem):
+    # A batch far above the noise scale behaves like full-batch gradient descent.
+    target, lr = problem.target_loss(0.2), 1.0
+    gd = bs.noise_scales_along_path(problem, target, lr=lr).loss.size
+    sgd = bs.steps_to_target(problem, target, 20_000, [lr], n_seeds=2)[0]
+    assert 0.9 * gd <= sgd <= 1.1 * gd + 1  # sampling noise either way; checks every ~4% of steps run late
+
+
+def test_batch_size_sweep_follows_the_tradeoff_hyperbola():
+    # McCandlish et al.: with a tuned learning rate, S = S_min (1 + B_crit/B) across batch sizes.
+    problem = bs.LogisticProblem(n=1024, d=6, seed=1)
+    target = problem.target_loss(0.02)
+    sweep = bs.batch_size_sweep(problem, target, 2 ** np.arange(2, 11), np.geomspace(0.05, 40, 14))
+    assert np.all(np.diff(sweep.steps) < 0)  # bigger batches need fewer steps
+    assert np.all(np.diff(sweep.lr) >= 0)  # and tolerate larger learning rates
+    assert 20 < sweep.steps[0] / sweep.steps[-1] < 256  # 256 times the batch saves steps, less than 256-fold
+    fit = fitting.fit_tradeoff(sweep.steps, sweep.batch * sweep.steps)
+    assert fit.rms_log_residual < 0.25
+    assert sweep.batch[0] < fit.B_crit < sweep.batch[-1]
+
+
+def test_sweeps_are_reproducible(problem):
+    target = problem.target_loss(0.2)
+    a = bs.steps_to_target(problem, target, 8, [0.5, 1.0], n_seeds=3, seed=2)
+    b = bs.steps_to_target(problem, target, 8, [0.5, 1.0], n_seeds=3, seed=2)
+    assert np.array_equal(a, b)
+
+
 # --- batch ramps, DeepSeek, muP -----------------------------------------------------------
 
 
@@ -294,6 +389,22 @@ def test_mup_is_identity_at_the_base_width(layer, opt, w):
         (lambda: bs.GradientNoiseScale().update(float("nan"), 1.0, 1, 8), "g_small_sqnorm"),
         (lambda: bs.b_simple(1.0, 0.0), "grad_sqnorm"),
         (lambda: bs.critical_batch_ramp([3.0], B_min=10, B_max=5), "B_max"),
+        (lambda: bs.LogisticProblem(n=1), "n"),
+        (lambda: bs.LogisticProblem(condition=0.5), "condition"),
+        (lambda: bs.LogisticProblem(n=16, d=2).loss([1.0, 2.0, 3.0]), "W"),
+        (lambda: bs.LogisticProblem(n=16, d=2).gradient([1.0]), "w"),
+        (lambda: bs.LogisticProblem(n=16, d=2).batch_gradient([0.0, 0.0], 0, np.random.default_rng()), "batch"),
+        (lambda: bs.LogisticProblem(n=16, d=2).target_loss(0.0), "fraction"),
+        (lambda: bs.steps_to_target("not a problem", 0.5, 8, [1.0]), "problem"),
+        (lambda: bs.steps_to_target(bs.LogisticProblem(n=16, d=2), 1.0, 8, [1.0]), "target"),
+        (lambda: bs.steps_to_target(bs.LogisticProblem(n=16, d=2), 0.6, 8, [-1.0]), "lrs"),
+        (lambda: bs.steps_to_target(bs.LogisticProblem(n=16, d=2), 0.6, 0, [1.0]), "batch"),
+        (lambda: bs.batch_size_sweep(bs.LogisticProblem(n=16, d=2), 0.6, [1.5], [1.0]), "batches"),
+        (lambda: bs.batch_size_sweep(bs.LogisticProblem(n=64, d=2), 1e-6, [4], [1.0], max_steps=5), "max_steps"),
+        (lambda: bs.noise_scales_along_path(bs.LogisticProblem(n=16, d=2), 0.6, lr=0), "lr"),
+        (lambda: bs.noise_scales_along_path(bs.LogisticProblem(n=64, d=2), 1e-6, lr=1.0, max_steps=3), "max_steps"),
+        (lambda: bs.estimate_b_simple(bs.LogisticProblem(n=16, d=2), [0.0, 0.0], 8, 8,
+                                      rng=np.random.default_rng()), "b_big"),
         (lambda: hp.deepseek_optimal_batch(0), "C"),
         (lambda: hp.deepseek_optimal_lr([1e20, -1]), "C"),
         (lambda: hp.mup_scaling("embedding", 2, 1), "layer"),
@@ -307,6 +418,25 @@ def test_bad_input_raises_value_error_naming_the_argument(call, name):
 
 
 @given(st.one_of(st.floats(max_value=0), st.just(float("inf")), st.just(float("nan"))))
+def test_any_non_positive_or_non_finite_learning_rate_is_rejected(lr):
+    problem = bs.LogisticProblem(n=16, d=2)
+    with pytest.raises(ValueError, match="lrs"):
+        bs.steps_to_target(problem, 0.6, 4, [1.0, lr])
+    with pytest.raises(ValueError, match="lr"):
+        bs.noise_scales_along_path(problem, 0.6, lr=lr)
+
+
+@given(st.one_of(st.floats(max_value=0), st.just(float("inf")), st.just(float("nan"))))
 def test_any_non_positive_or_non_finite_loss_is_rejected(L):
     with pytest.raises(ValueError, match="L"):
         bs.critical_batch(L)
+
+
+def test_zhang_critical_batch_sits_at_a_fifth_of_b_crit():
+    """Zhang et al.'s critical batch (steps 20% above perfect linear scaling) is 0.2 B_crit on the hyperbola."""
+    overhead = ZHANG_2024_CBS["step_overhead"]
+    assert overhead == 0.20
+    S_min, D_min = 12.0, 6000.0
+    B = overhead * (D_min / S_min)
+    steps = bs.tradeoff_curve(S_min, D_min, B=np.array([B])).S[0]
+    assert steps / (D_min / B) == pytest.approx(1 + overhead)  # D_min / B: steps under perfect linear scaling

@@ -15,12 +15,16 @@ from scalinglaws import datasets, fitting
 from scalinglaws.fitting import parametric
 from scalinglaws.constants import (
     CHINCHILLA,
+    CHINCHILLA_D4_COMPARISON,
     CHINCHILLA_ROUNDED,
     CHINCHILLA_TABLE2,
     CHINCHILLA_TABLE_A3,
     EPOCH_2024,
     EPOCH_2024_REPLICATE,
     GOPHER_BUDGET_FLOPS,
+    GOPHER_BUDGET_FLOPS_APPENDIX_F,
+    KAPLAN_EFFICIENT,
+    PF_DAY_FLOPS,
     ParametricLoss,
 )
 
@@ -243,6 +247,27 @@ def test_approach1_recovers_exponents(law):
     assert f.to_dict()["approach"] == "envelope"
 
 
+def _noise_free_runs(law, N, C):
+    return fitting.fit_isoflop(N, C, ch.loss(N, C / (6 * N), law))
+
+
+@pytest.mark.parametrize("law", [CHINCHILLA, EPOCH_2024], ids=["chinchilla", "epoch"])
+def test_approach2_fixed_grid_biases_the_exponent_but_a_centred_grid_does_not(law):
+    """Czech et al. (2026): the parabola's error is a constant factor when every budget is sampled the same way
+    relative to its optimum (slope exact), but drifts with C when one grid of sizes serves every budget."""
+    a_true, _ = ch.frontier_exponents(law)
+    budgets = np.array([6e18, 1e19, 3e19, 6e19, 1e20, 3e20, 6e20, 1e21, 3e21])
+    centred = ch.compute_optimal(budgets, law).N_opt[:, None] * np.geomspace(1 / 8, 8, 12)
+    f_centred = _noise_free_runs(law, centred.ravel(), np.repeat(budgets, 12))
+    assert f_centred.a == pytest.approx(a_true, abs=1e-6)
+    lo, hi = ch.compute_optimal(budgets[[0, -1]], law).N_opt
+    grid = np.geomspace(lo / 2, hi * 2, 12)
+    f_fixed = _noise_free_runs(law, np.tile(grid, budgets.size), np.repeat(budgets, grid.size))
+    assert a_true - 0.04 < f_fixed.a < a_true - 0.01
+    # extrapolated to Gopher's budget the fixed-grid frontier recommends a model 10-30% too small
+    assert 0.7 < f_fixed.predict(GOPHER_BUDGET_FLOPS)[0] / ch.compute_optimal(GOPHER_BUDGET_FLOPS, law).N_opt < 0.9
+
+
 def test_isoflop_minimum_of_a_parabola_is_exact():
     N = np.logspace(8, 10, 7)
     L = 2.0 + 0.1 * (np.log(N) - np.log(1e9)) ** 2
@@ -294,10 +319,68 @@ def test_explore_budget_table():
     assert round(table["chinchilla-rounded"].N_opt / 1e9, 1) == 32.2
     # Epoch's coefficients give ~20 tokens per parameter (Besiroglu et al. 2024)
     assert 18 < table["epoch"].tokens_per_param < 22
-    # Kaplan's frontier (Table 6): N = 1.3e9 C^0.73 with C in PF-days
-    pf = GOPHER_BUDGET_FLOPS / 8.64e19
-    assert table["kaplan"].N_opt == pytest.approx(1.3e9 * pf**0.73)
-    assert table["kaplan"].tokens_per_param < 1.0
+    # Kaplan's frontier (Table 6): N = 1.3e9 c^0.73, D = 2e10 c^0.27 at the c (PF-days) that spends the budget
+    k = table["kaplan"]
+    assert 6 * k.N_opt * k.D_opt == pytest.approx(GOPHER_BUDGET_FLOPS, rel=1e-9)
+    c = ch.kaplan_c_min_for_budget(GOPHER_BUDGET_FLOPS)
+    assert k.N_opt == pytest.approx(1.3e9 * c**0.73)
+    # along that frontier 6ND is about 1.8 C_min: the model trains near the critical batch, at twice C_min
+    assert 1.7 < GOPHER_BUDGET_FLOPS / (c * 8.64e19) < 1.9
+    assert k.tokens_per_param < 2.0
+
+
+@pytest.mark.parametrize("law", ch.LAW_NAMES)
+@pytest.mark.parametrize("C", [1e18, 5.76e23, 1e27])
+def test_every_named_law_spends_the_budget_it_is_given(law, C):
+    opt = ch.optimal_allocation(C, law)
+    assert 6 * opt.N_opt * opt.D_opt == pytest.approx(C, rel=1e-9)
+
+
+def test_kaplan_allocation_at_gpt3_budget_and_ten_times_crossover():
+    """The chapter's corrected comparisons (Kaplan's frontier spending its budget, 6ND = C).
+
+    At GPT-3's 6ND = 3.15e23 FLOPs Kaplan's Table 6 gives ~336B non-embedding parameters on
+    ~0.46 tokens per parameter (it was 518B and 0.35 when C was taken as C_min); Epoch's refit ~53B.
+    Kaplan's N_opt reaches 10x Epoch's at ~2.6e24 FLOPs (it was ~3.7e23).
+    """
+    C = 6 * 175e9 * 300e9
+    k = ch.optimal_allocation(C, "kaplan")
+    assert k.N_opt / 1e9 == pytest.approx(336, abs=1)
+    assert k.tokens_per_param == pytest.approx(0.464, abs=0.002)
+    assert ch.optimal_allocation(C, "epoch").N_opt / 1e9 == pytest.approx(53.1, abs=0.1)
+    Cs = np.logspace(18, 27, 4000)
+    ratio = ch.optimal_allocation(Cs, "kaplan").N_opt / ch.optimal_allocation(Cs, "epoch").N_opt
+    assert np.all(np.diff(ratio) > 0)
+    assert Cs[np.argmax(ratio >= 10)] == pytest.approx(2.6e24, rel=0.03)
+
+
+def test_kaplan_allocation_matches_hoffmanns_head_to_head_prediction():
+    """Hoffmann et al.'s Appendix D.4 reads Kaplan's frontier at 1e21 FLOPs as 4.68B parameters.
+
+    The library's allocation, which spends the budget (6ND = C, C_min ~ C/1.8), gives 5.05B, within
+    8% of that independent reading; taking the FLOP budget as Kaplan's C_min, as before, gave 7.8B.
+    Approach 1's 2.86B is close to Epoch's refit (2.78B).
+    """
+    d4 = CHINCHILLA_D4_COMPARISON
+    k = ch.optimal_allocation(d4["flops"], "kaplan").N_opt
+    assert k / 1e9 == pytest.approx(5.05, abs=0.01)
+    assert k == pytest.approx(d4["kaplan_predicted_params"], rel=0.1)
+    overspent = KAPLAN_EFFICIENT.N_e * (d4["flops"] / PF_DAY_FLOPS) ** KAPLAN_EFFICIENT.p_N
+    assert overspent > 1.5 * d4["kaplan_predicted_params"]
+    assert ch.optimal_allocation(d4["flops"], "epoch").N_opt == pytest.approx(d4["approach1_predicted_params"], rel=0.05)
+
+
+def test_gopher_budget_counts():
+    """5.76e23 is the budget Hoffmann et al. use (Rae et al.'s figure); their Appendix F count gives 6.3e23."""
+    assert GOPHER_BUDGET_FLOPS == 5.76e23
+    assert GOPHER_BUDGET_FLOPS_APPENDIX_F == 6.3e23
+    six_nd = 6 * 280e9 * 300e9
+    assert six_nd < GOPHER_BUDGET_FLOPS < GOPHER_BUDGET_FLOPS_APPENDIX_F
+
+
+def test_the_default_law_is_epochs_refit():
+    assert ch.compute_optimal(1e24) == ch.compute_optimal(1e24, EPOCH_2024)
+    assert ch.optimal_allocation(1e24) == ch.optimal_allocation(1e24, "epoch")
 
 
 def test_loss_landscape_lines_and_path():

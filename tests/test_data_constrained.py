@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from scalinglaws import chinchilla
 from scalinglaws import data_constrained as dc
 from scalinglaws import explorers
+from scalinglaws.constants import DATABLATIONS_README
 from scalinglaws.constants import MUENNIGHOFF_2023 as M
 
 unique = st.floats(min_value=1e6, max_value=1e13)
@@ -40,6 +41,17 @@ def test_readme_figure1_examples():
     assert dc.loss(6.34e9, 242e9, 25e9) == pytest.approx(2.2256440889984477, abs=1e-12)
     assert dc.loss(8.67e9, 178e9, 25e9) == pytest.approx(2.2269634075087867, abs=1e-12)
     assert dc.loss(6.34e9, 242e9, 25e9) < dc.loss(8.67e9, 178e9, 25e9)  # "This one is better"
+
+
+def test_readme_constants_are_the_printed_examples():
+    # The chapter quotes DATABLATIONS_README; it must hold the README's inputs and grid-search result.
+    (Na, Da, Ua), (Nb, Db, Ub) = DATABLATIONS_README["examples"]
+    assert (Na, Da, Ua, Nb, Db, Ub) == (6.34e9, 242e9, 25e9, 8.67e9, 178e9, 25e9)
+    g = DATABLATIONS_README["grid_search"]
+    a = dc.optimal_allocation(6 * Nb * Db, Ub)
+    assert a.D == pytest.approx(g["tokens"], rel=0.005)
+    assert a.epochs == pytest.approx(g["epochs"], abs=0.05)
+    assert a.N == pytest.approx(g["params"], rel=0.01)
 
 
 def test_allocation_at_1e22_flops_and_25B_unique():

@@ -208,14 +208,14 @@ def test_critical_batch_doubles_every_13_percent():
 @given(st.floats(min_value=1e2, max_value=1e7), st.floats(min_value=1e3, max_value=1e9),
        st.floats(min_value=1.5, max_value=6.0))
 def test_step_data_tradeoff_hyperbola(S, B, L):
-    # (S/S_min - 1)(E/E_min - 1) = 1 with E = B S (Eq. 5.1); both minima are below the actual.
-    E = B * S
+    # (S/S_min - 1)(D/D_min - 1) = 1 with D = B S (Eq. 5.1); both minima are below the actual.
+    D = B * S
     S_min = kaplan.steps_min(S, B, L)
-    E_min = kaplan.tokens_min(E, B, L)
-    assert S_min < S and E_min < E
-    assert (S / S_min - 1) * (E / E_min - 1) == pytest.approx(1.0)
-    assert E_min / S_min == pytest.approx(kaplan.critical_batch(L))
-    assert kaplan.compute_min(6 * 1e8 * E, B, L) == pytest.approx(6 * 1e8 * E_min)
+    D_min = kaplan.tokens_min(D, B, L)
+    assert S_min < S and D_min < D
+    assert (S / S_min - 1) * (D / D_min - 1) == pytest.approx(1.0)
+    assert D_min / S_min == pytest.approx(kaplan.critical_batch(L))
+    assert kaplan.compute_min(6 * 1e8 * D, B, L) == pytest.approx(6 * 1e8 * D_min)
 
 
 def test_learning_curve_extrapolates_from_its_early_part():

@@ -176,11 +176,16 @@ def test_smoke_sweep_end_to_end(smoke):
     preset = get_preset("smoke")
     assert [r["key"] for r in records] == [s.key for s in preset.runs]
     for r in records:
-        assert set(r["provenance"]) >= {"git_commit", "torch", "device", "seed", "wall_s"}
+        assert set(r["provenance"]) >= {"git_commit", "torch", "device", "seed", "wall_s", "precision", "trainer",
+                                        "group_size", "batched_with"}
+        assert len(r["provenance"]["batched_with"]) == r["provenance"]["group_size"] - 1
         assert r["result"]["final_val_loss"] < math.log(256)
     out = report(records, bootstrap=20)
     ln = out["experiments"]["L_N"]
     assert ln["n_runs"] == 4 and math.isfinite(ln["pure_power_law"]["alpha"])
+    # runs of one shape trained together (the sweep's default on a CPU), the noise-scale runs alone
+    assert max(r["provenance"]["group_size"] for r in records) > 1
+    assert all(r["provenance"]["group_size"] == 1 for r in records if r["experiment"] == "batch")
     # every experiment of the preset reaches its analysis (tiny runs may fail a fit, reported not raised)
     assert set(out["experiments"]) == {"L_N", "isoflop", "isoflop_total_params", "isoflop_tuned",
                                        "isoflop_tuned_total_params", "critical_batch", "finite_data",
@@ -196,10 +201,14 @@ def test_smoke_sweep_end_to_end(smoke):
 
 @pytest.mark.slow
 def test_killed_sweep_resumes_without_loss(smoke, tmp_path):
-    """SIGKILL a sweep mid-run, leave a torn line, restart: nothing finished is lost; results equal."""
+    """SIGKILL a batched sweep mid-run, leave a torn line, restart: nothing finished is lost; results equal.
+
+    The restart groups the missing runs afresh; a run's numbers do not depend on its group's other members.
+    """
     _, reference = smoke
     path = tmp_path / "killed.jsonl"
-    proc = subprocess.Popen([sys.executable, "-m", "scalinglaws", "lab", "run", "smoke", "--out", str(path)],
+    proc = subprocess.Popen([sys.executable, "-m", "scalinglaws", "lab", "run", "smoke", "--out", str(path),
+                             "--group", "8"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.time() + 240

@@ -93,6 +93,25 @@ def test_ledger_survives_a_restart_and_cannot_be_reopened_with_more_budget(tmp_p
         o.TrainingOracle(6, budget_flops=1e17, ledger=path)
 
 
+def test_oracle_counts_the_runs_it_loaded_and_the_runs_it_made(tmp_path):
+    # what a grader re-running a notebook checks: every run came from the submitted ledger
+    path = tmp_path / "ledger.json"
+    first = o.TrainingOracle(5, budget_flops=1e18, ledger=path)
+    assert (first.loaded_runs, first.new_runs) == (0, 0)
+    first.train(1e7, 1e9, 1e-3, 2**16)
+    first.train(1e7, 2e9, 1e-3, 2**16)
+    assert (first.loaded_runs, first.new_runs) == (0, 2)
+    regrade = o.TrainingOracle(5, budget_flops=1e18, ledger=path)
+    regrade.train(1e7, 1e9, 1e-3, 2**16)
+    regrade.train(1e7, 2e9, 1e-3, 2**16)
+    assert (regrade.loaded_runs, regrade.new_runs) == (2, 0)  # both replayed
+    regrade.train(1e7, 3e9, 1e-3, 2**16)
+    assert (regrade.loaded_runs, regrade.new_runs) == (2, 1)
+    memory = o.TrainingOracle(5, budget_flops=1e18, ledger=None)
+    memory.train(1e7, 1e9, 1e-3, 2**16)
+    assert (memory.loaded_runs, memory.new_runs) == (0, 1)
+
+
 def test_verify_ledger_detects_edits(tmp_path):
     path = tmp_path / "ledger.json"
     orc = o.TrainingOracle(4, budget_flops=1e18, ledger=path)

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize_scalar
 
@@ -14,6 +14,7 @@ from scalinglaws.constants import (
     CHINCHILLA_ROUNDED,
     EPOCH_2024,
     MINICPM_TOKENS_PER_PARAM,
+    MODELS,
     MUENNIGHOFF_2023,
     SARDANA_2024_EXAMPLE,
     ParametricLoss,
@@ -99,7 +100,7 @@ def test_lagrangian_condition_at_solution():
 def test_large_inference_approaches_minimum_size():
     ell = 2.0
     r = ot.inference_optimal(ell, 1e30, CHINCHILLA)
-    assert r.N == pytest.approx(ot.min_params_for_loss(ell), rel=1e-3)
+    assert r.N == pytest.approx(ot.min_params_for_loss(ell, CHINCHILLA), rel=1e-3)
 
 
 def test_array_input_matches_scalar_solves():
@@ -166,9 +167,9 @@ def test_penalty_matches_iso_loss_curve_at_any_loss(k, ell):
 def test_penalty_diverges_at_minimum_size_and_is_monotone_below_one():
     k_min = ot.min_size_ratio(CHINCHILLA)
     k = np.linspace(k_min * 1.001, 1.0, 200)
-    p = ot.overtraining_penalty(k)
+    p = ot.overtraining_penalty(k, CHINCHILLA)
     assert np.all(np.diff(p) < 0)
-    assert ot.overtraining_penalty(k_min * (1 + 1e-9)) > 1e3
+    assert ot.overtraining_penalty(k_min * (1 + 1e-9), CHINCHILLA) > 1e3
 
 
 @pytest.mark.parametrize("p", [0.1, 1.0, 10.0])
@@ -231,6 +232,28 @@ def test_llama3_tokens_per_param():
     assert ratios["MiniCPM (compute-optimal ratio)"] == MINICPM_TOKENS_PER_PARAM
 
 
+def test_llama3_405b_flips_from_under_to_over_trained_between_the_two_fits():
+    # Under Hoffmann et al.'s Approach-3 fit the 405B model (15.6T tokens) is 1.52x the compute-optimal
+    # size of its loss (optimal ratio 84 tokens/param there); under Epoch's refit it is 0.68x (16.5).
+    N, D, _ = MODELS["Llama 3 405B"]
+    hoffmann, epoch = ot.compute_optimal_equivalent(N, D, CHINCHILLA), ot.compute_optimal_equivalent(N, D, EPOCH_2024)
+    assert hoffmann.k == pytest.approx(1.52, abs=0.005) and hoffmann.tokens_per_param_opt == pytest.approx(84.5, abs=0.1)
+    assert epoch.k == pytest.approx(0.68, abs=0.005) and epoch.tokens_per_param_opt == pytest.approx(16.5, abs=0.1)
+    assert ot.compute_optimal_equivalent(N, D) == epoch  # the library's default law
+
+
+@settings(max_examples=60)
+@given(logN=st.floats(7.0, 12.5), M=st.floats(0.5, 5000.0), law=laws)
+def test_compute_optimal_equivalent_has_the_same_loss_and_the_penalty_of_its_k(logN, M, law):
+    N = 10.0**logN
+    eq = ot.compute_optimal_equivalent(N, M * N, law)
+    assert chinchilla.loss(N, M * N, law) == pytest.approx(eq.loss, rel=1e-12)
+    assert chinchilla.loss(eq.N_opt, eq.D_opt, law) == pytest.approx(eq.loss, rel=1e-10)
+    assert eq.k == pytest.approx(N / eq.N_opt) and eq.k > ot.min_size_ratio(law)
+    assert eq.extra_compute == pytest.approx(float(ot.overtraining_penalty(eq.k, law)), rel=1e-6, abs=1e-9)
+    assert eq.extra_compute >= -1e-9  # nothing reaches the loss with less compute than the optimum
+
+
 def test_inference_share_crosses_half_at_three_times_training_tokens():
     assert ot.inference_share(1e12, 3e12) == pytest.approx(0.5)
     assert ot.inference_share(1e12, 0.0) == 0.0
@@ -273,6 +296,9 @@ def test_explorer_savings_bounded_by_minimum_size(d, ref):
         (lambda: ot.budget_optimal(-1.0, 0.0), "total_flops"),
         (lambda: ot.total_flops(1e9, 0.0, 1.0), "D_tr"),
         (lambda: ot.inference_share(1e12, -1.0), "D_inf"),
+        (lambda: ot.compute_optimal_equivalent(0.0, 1e12), "N"),
+        (lambda: ot.compute_optimal_equivalent(1e9, float("nan")), "D"),
+        (lambda: ot.compute_optimal_equivalent(1e9, 1e12, law="epoch"), "law"),
         (lambda: ot.explore_inference(1e12), "loss_target"),
         (lambda: ot.explore_inference(1e12, loss_target=2.0, reference_params=1e9), "reference_params"),
         (lambda: ot.explore_inference(1e12, reference_params=0.0), "reference_params"),

@@ -3,8 +3,11 @@
 Every page: no console errors, math typeset, every image loads, no request
 leaves the machine (the site is self-contained), internal links resolve,
 exercise solutions toggle, and each kernel-free explorer responds to its
-sliders with exactly the numbers the library computes. Search finds a
-chapter. Screenshots of every page go to ``_build/screenshots/``.
+sliders with exactly the numbers the library computes. Navigation works on a
+phone (390 px), a tablet (900 px) and a desktop (1400 px): the chapter drawer
+opens and its links navigate, the in-page contents opens. Search finds a
+chapter, and finds symbols by their ASCII spelling. Screenshots of every page
+go to ``_build/screenshots/``, and at phone width to ``_build/screenshots/phone/``.
 
 Chromium comes from the Debian package (``.ci/run`` installs it); without it
 these tests skip with a message locally and fail in CI.
@@ -15,6 +18,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import threading
 from html.parser import HTMLParser
@@ -70,10 +74,11 @@ def browser():
 class Visit:
     """A page opened with every non-local request blocked and recorded."""
 
-    def __init__(self, browser, url: str, allowed_prefix: str):
+    def __init__(self, browser, url: str, allowed_prefix: str, width: int = 1280, height: int = 900,
+                 color_scheme: str = "light"):
         self.errors: list[str] = []
         self.external: list[str] = []
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=color_scheme)
         self.page = self.context.new_page()
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
@@ -97,6 +102,18 @@ def _pages() -> list[str]:
     return toc_files()
 
 
+def _scroll_through(page):
+    """Scroll to the end a screen at a time, so that lazily loaded figures arrive, then wait for them."""
+    step = page.viewport_size["height"]
+    y = 0
+    while y < page.evaluate("document.documentElement.scrollHeight"):
+        page.evaluate(f"window.scrollTo(0, {y})")
+        page.wait_for_timeout(20)
+        y += step
+    page.wait_for_function("Array.from(document.images).every(i => i.complete || i.loading === 'lazy' && !i.offsetParent)",
+                           timeout=20_000)
+
+
 @pytest.mark.parametrize("doc", _pages())
 def test_page_is_self_contained_and_renders(browser, site, doc):
     visit = Visit(browser, f"{site}/{doc}.html", site)
@@ -105,8 +122,11 @@ def test_page_is_self_contained_and_renders(browser, site, doc):
         if page.locator("div.math, span.math").count():
             page.wait_for_selector("mjx-container", state="attached", timeout=20_000)
             assert page.locator("mjx-merror").count() == 0, "MathJax reported a TeX error"
+        _scroll_through(page)
+        # A lazy figure inside a folded part (not rendered) loads when unfolded; its file is checked in test_site_files.
         broken = page.evaluate(
-            "Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
+            "Array.from(document.images).filter(i => i.offsetParent || i.loading !== 'lazy')"
+            ".filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
         )
         assert not broken, f"images that did not load: {broken}"
         explorers = page.locator("div.sl-explorer")
@@ -228,8 +248,10 @@ def test_site_works_from_disk_with_the_network_blocked(browser, book_build):
         try:
             if page.locator("div.math, span.math").count():
                 page.wait_for_selector("mjx-container", state="attached", timeout=20_000)
+            _scroll_through(page)
             broken = page.evaluate(
-                "Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
+                "Array.from(document.images).filter(i => i.offsetParent || i.loading !== 'lazy')"
+                ".filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
             )
             assert not broken, f"{doc}: images that did not load from disk: {broken}"
             explorers = page.locator("div.sl-explorer")
@@ -238,3 +260,361 @@ def test_site_works_from_disk_with_the_network_blocked(browser, book_build):
             assert not visit.external, f"{doc}: requests leaving the machine: {visit.external}"
         finally:
             visit.close()
+
+
+# --------------------------------------------------------------------------
+# Navigation on phones, tablets and desktops
+
+PHONE, TABLET, DESKTOP = 390, 900, 1400
+NAV_PAGE = "chapters/power_laws"
+NAV_TARGET = "chapters/chinchilla"
+
+
+def _visible(locator):
+    return [locator.nth(i) for i in range(locator.count()) if locator.nth(i).is_visible()]
+
+
+@pytest.mark.parametrize("width", [PHONE, TABLET, DESKTOP])
+def test_one_header_and_one_search_field(browser, site, width):
+    visit = Visit(browser, f"{site}/{NAV_PAGE}.html", site, width=width, height=844)
+    page = visit.page
+    try:
+        assert page.locator("#pst-header").count() == 0 or not page.locator("#pst-header").is_visible(), \
+            "a second header bar (#pst-header) is shown"
+        # One toggle of each kind in the page, so the theme's scripts bind the one a reader sees.
+        assert page.locator(".primary-toggle").count() == 1
+        assert page.locator(".secondary-toggle").count() == 1
+        fields = _visible(page.locator(".search-button-field"))
+        assert len(fields) <= 1, f"{len(fields)} search fields are shown"
+        for field in fields:
+            assert field.bounding_box()["width"] < 0.5 * width, "a full-width search strip is shown"
+    finally:
+        visit.close()
+
+
+@pytest.mark.parametrize("width", [PHONE, TABLET, DESKTOP])
+def test_chapter_drawer_opens_and_its_links_navigate(browser, site, width):
+    visit = Visit(browser, f"{site}/{NAV_PAGE}.html", site, width=width, height=844)
+    page = visit.page
+    try:
+        sidebar = page.locator("#pst-primary-sidebar")
+        if width >= DESKTOP:
+            assert sidebar.is_visible(), "the chapter list is not shown on a desktop"
+            links = sidebar
+        else:
+            assert not sidebar.is_visible()
+            toggles = _visible(page.locator(".primary-toggle"))
+            assert len(toggles) == 1, "no visible button opens the chapter list"
+            box = toggles[0].bounding_box()
+            assert box["width"] >= 44 and box["height"] >= 44, f"the menu button is too small to tap: {box}"
+            toggles[0].click()
+            links = page.locator("dialog#pst-primary-sidebar-modal[open]")
+            links.wait_for(state="visible", timeout=5_000)
+        link = links.locator(f'a.reference.internal[href$="{Path(NAV_TARGET).name}.html"]').first
+        link.wait_for(state="visible", timeout=5_000)
+        link.click()
+        page.wait_for_url(f"**/{NAV_TARGET}.html", timeout=10_000)
+        assert not visit.errors, f"console errors: {visit.errors}"
+    finally:
+        visit.close()
+
+
+@pytest.mark.parametrize("width", [PHONE, TABLET, DESKTOP])
+def test_in_page_contents_opens(browser, site, width):
+    visit = Visit(browser, f"{site}/{NAV_PAGE}.html", site, width=width, height=844)
+    page = visit.page
+    try:
+        contents = page.locator("#pst-secondary-sidebar")
+        if width >= DESKTOP:
+            assert contents.is_visible(), "the in-page contents is not shown on a desktop"
+            panel = contents
+        else:
+            assert not contents.is_visible()
+            toggles = _visible(page.locator(".secondary-toggle"))
+            assert len(toggles) == 1, "no visible button opens the in-page contents"
+            toggles[0].click()
+            panel = page.locator("dialog#pst-secondary-sidebar-modal[open]")
+            panel.wait_for(state="visible", timeout=5_000)
+        entry = panel.locator("nav.page-toc a.nav-link").nth(1)
+        entry.wait_for(state="visible", timeout=5_000)
+        anchor = entry.get_attribute("href")
+        entry.click()
+        page.wait_for_function(f"location.hash === {anchor!r}", timeout=5_000)
+        assert not visit.errors, f"console errors: {visit.errors}"
+    finally:
+        visit.close()
+
+
+def test_colour_toggle_reaches_dark_in_one_click(browser, site):
+    visit = Visit(browser, f"{site}/{NAV_PAGE}.html", site, width=DESKTOP, color_scheme="light")
+    page = visit.page
+    try:
+        assert page.evaluate("document.documentElement.dataset.theme") == "light"
+        _visible(page.locator("button.theme-switch-button"))[0].click()
+        assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    finally:
+        visit.close()
+
+
+def test_phone_screenshots(browser, site):
+    """Phone-width screenshots of every page, for a person to look at."""
+    target = SCREENSHOTS / "phone"
+    target.mkdir(parents=True, exist_ok=True)
+    for doc in _pages():
+        visit = Visit(browser, f"{site}/{doc}.html", site, width=PHONE, height=844)
+        try:
+            page = visit.page
+            if page.locator("div.math, span.math").count():
+                page.wait_for_selector("mjx-container", state="attached", timeout=20_000)
+            _scroll_through(page)
+            page.evaluate("window.scrollTo(0, 0)")
+            page.screenshot(path=str(target / f"{doc.replace('/', '__')}.png"), full_page=True)
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 1, f"{doc}: the page scrolls sideways by {overflow} px on a phone"
+            distorted = page.evaluate(
+                "Array.from(document.querySelectorAll('main img')).filter(i => i.offsetParent && i.naturalWidth)"
+                ".filter(i => { const r = i.getBoundingClientRect();"
+                " return Math.abs(r.height / r.width - i.naturalHeight / i.naturalWidth) > 0.02; }).map(i => i.src)"
+            )
+            assert not distorted, f"{doc}: figures drawn out of proportion on a phone: {distorted}"
+        finally:
+            visit.close()
+
+
+# --------------------------------------------------------------------------
+# Search
+
+
+def _search(browser, site, query):
+    visit = Visit(browser, f"{site}/search.html?q={query}", site)
+    page = visit.page
+    page.wait_for_selector("#search-results li", timeout=20_000)
+    # Snippets arrive one by one after the result list.
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('#search-results li')).every(li => li.querySelector('p.context'))"
+        " || document.querySelectorAll('#search-results li').length > 10",
+        timeout=20_000,
+    )
+    return visit
+
+
+@pytest.mark.parametrize("query", ["muP", "mu-P", "μP"])
+def test_search_finds_mup_by_any_spelling(browser, site, query):
+    visit = _search(browser, site, query)
+    try:
+        first = visit.page.locator("#search-results li a").first.get_attribute("href")
+        assert "chapters/critical_batch_size.html#" in first, f"{query!r}: first result is {first}"
+    finally:
+        visit.close()
+
+
+def test_search_snippets_show_only_what_readers_see(browser, site):
+    visit = _search(browser, site, "Chinchilla")
+    try:
+        snippets = visit.page.locator("#search-results p.context").all_text_contents()
+        assert snippets
+        for text in snippets:
+            assert "\\(" not in text and "\\frac" not in text and "\\alpha" not in text, f"raw TeX in a snippet: {text}"
+            assert "import " not in text and "plt." not in text, f"code in a snippet: {text}"
+    finally:
+        visit.close()
+
+
+class _HiddenText(HTMLParser):
+    """Split a page's main text into what is folded (<details class="hide">) and what is shown."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth = 0  # >0 inside a folded cell part
+        self.in_main = False
+        self.skip = 0  # inside <script>/<style>
+        self.hidden: list[str] = []
+        self.shown: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        classes = (dict(attrs).get("class") or "").split()
+        if tag == "main":
+            self.in_main = True
+        if tag in ("script", "style"):
+            self.skip += 1
+        if tag == "details" and ("hide" in classes or self.depth):
+            self.depth += 1
+
+    def handle_endtag(self, tag):
+        if tag == "details" and self.depth:
+            self.depth -= 1
+        if tag in ("script", "style") and self.skip:
+            self.skip -= 1
+        if tag == "main":
+            self.in_main = False
+
+    def handle_data(self, data):
+        if self.in_main and not self.skip:
+            (self.hidden if self.depth else self.shown).append(data)
+
+
+def test_hidden_code_is_not_indexed(book_build):
+    """Words that a page shows only inside folded code cells do not make it a search result."""
+    import json
+
+    import snowballstemmer
+
+    stem = snowballstemmer.stemmer("porter").stemWord
+    text = (HTML / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(text[text.index("(") + 1: text.rindex(")")])
+    docnames = index["docnames"]
+    checked = 0
+    for doc in _pages():
+        parser = _HiddenText()
+        parser.feed((HTML / f"{doc}.html").read_text(encoding="utf-8"))
+        words = lambda chunks: {stem(w.lower()) for w in re.findall(r"\w+", " ".join(chunks))}
+        only_hidden = words(parser.hidden) - words(parser.shown)
+        number = docnames.index(doc)
+        for word in only_hidden:
+            docs = index["terms"].get(word, [])
+            docs = docs if isinstance(docs, list) else [docs]
+            assert number not in docs, f"{doc}: {word!r} appears only in folded code but is indexed"
+            checked += 1
+    assert checked > 100, "no folded code found on any page"
+
+
+# --------------------------------------------------------------------------
+# Explorer chrome: accessibility, touch targets, colour mode
+
+
+def _explorer_pages() -> list[str]:
+    return [doc for doc in _pages() if 'class="sl-explorer"' in (HTML / f"{doc}.html").read_text(encoding="utf-8")]
+
+
+def test_explorer_controls_are_accessible_and_touchable(browser, site, book_build):
+    assert book_build.returncode == 0
+    pages = _explorer_pages()
+    assert pages, "no explorer found on any page"
+    with_units = 0
+    for doc in pages:
+        visit = Visit(browser, f"{site}/{doc}.html", site, width=PHONE, height=844)
+        page = visit.page
+        try:
+            explorers = page.locator("div.sl-explorer")
+            for e in range(explorers.count()):
+                root = explorers.nth(e)
+                root.locator("svg.sl-figure").wait_for()
+                readout = root.locator(".sl-readout")
+                assert readout.get_attribute("aria-live") == "polite", f"{doc}: the numbers are not a live region"
+                assert readout.locator("table.sl-numbers").count() == 1
+                sliders = root.locator("input[type=range]")
+                for s in range(sliders.count()):
+                    slider = sliders.nth(s)
+                    slider_id = slider.get_attribute("id")
+                    assert root.locator(f'label[for="{slider_id}"]').count() == 1, f"{doc}: {slider_id} has no label"
+                    output = root.locator(f'output[for="{slider_id}"]')
+                    assert output.count() == 1, f"{doc}: {slider_id} has no linked <output>"
+                    box = slider.bounding_box()
+                    assert box["height"] >= 44, f"{doc}: {slider_id} is {box['height']} px tall, under 44"
+                    # The announced value is the shown value (plus its unit), never the slider's index.
+                    slider.fill(slider.get_attribute("max"))
+                    text = slider.get_attribute("aria-valuetext")
+                    assert text and text.startswith(output.text_content()), f"{doc}: {slider_id} announces {text!r}"
+                    assert "e+" not in text and "e-" not in text, f"{doc}: {slider_id} announces {text!r}"
+                    if "(" in root.locator(f'label[for="{slider_id}"]').text_content():
+                        unit = root.locator(f'label[for="{slider_id}"]').text_content().rsplit("(", 1)[1].rstrip(")")
+                        assert text.endswith(unit), f"{doc}: {slider_id} announces {text!r} without its unit"
+                        with_units += 1
+            assert not visit.errors, f"{doc}: console errors: {visit.errors}"
+        finally:
+            visit.close()
+    assert with_units > 0, "no slider with a unit was checked"
+
+
+def _luminance(css_color: str) -> float:
+    r, g, b = (int(v) for v in re.findall(r"\d+", css_color)[:3])
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_explorers_follow_the_colour_mode(browser, site, book_build, scheme):
+    doc = _explorer_pages()[0]
+    visit = Visit(browser, f"{site}/{doc}.html", site, color_scheme=scheme)
+    page = visit.page
+    try:
+        assert page.evaluate("document.documentElement.dataset.theme") == scheme
+        root = page.locator("div.sl-explorer").first
+        root.locator("svg.sl-figure").wait_for()
+        background = _luminance(root.evaluate("e => getComputedStyle(e).backgroundColor"))
+        figure = _luminance(root.locator("svg.sl-figure").evaluate("e => getComputedStyle(e).backgroundColor"))
+        text = _luminance(root.locator("svg.sl-figure text").first.evaluate("e => getComputedStyle(e).fill"))
+        if scheme == "dark":
+            assert background < 0.25 and figure < 0.25 and text > 0.6, (background, figure, text)
+        else:
+            assert background > 0.9 and figure > 0.9 and text < 0.4, (background, figure, text)
+    finally:
+        visit.close()
+
+
+# --------------------------------------------------------------------------
+# Figures: vector, and legible on a phone
+
+# Chapters whose matplotlib figures are still 1x PNGs, drawn before the figure
+# convention (SVG output, 4.5 x 3.2 in, 13 pt text; side-by-side panels as
+# separate figures in a {grid}). A chapter leaves this set when it follows
+# the convention; the test then holds it to the rule below.
+PNG_FIGURE_CHAPTERS = {
+    "chapters/power_laws", "chapters/kaplan", "chapters/critical_batch_size", "chapters/early_stopping",
+    "chapters/chinchilla", "chapters/reconciling", "chapters/overtraining", "chapters/lab",
+}
+MIN_TEXT_PX = 9
+# Matplotlib draws SVG text as glyph paths, one group per string:
+# <g transform="translate(x y) scale(s -s)"> with s = font size / 100; exponents
+# and other shrunk mathtext glyphs carry an extra scale(k) on their <use>.
+_SVG_TEXT = re.compile(r'<g transform="translate\([^)]*\) scale\(([\d.]+) -\1\)">(.*?)</g>', re.S)
+_SVG_SHRINK = re.compile(r'<use [^>]*transform="[^"]*scale\(([\d.]+)\)"')
+
+
+def smallest_text_pt(svg: str) -> float | None:
+    """The smallest text in a matplotlib SVG, in pt (None if it has no text)."""
+    sizes = [100 * float(s) * min([float(k) for k in _SVG_SHRINK.findall(body)] + [1.0])
+             for s, body in _SVG_TEXT.findall(svg)]
+    return min(sizes) if sizes else None
+
+
+def test_smallest_text_is_read_from_matplotlib_svg(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4.5, 3.2))
+    ax.loglog([1e17, 1e24], [3, 2])
+    ax.set_xlabel("compute", fontsize=13)
+    ax.tick_params(labelsize=10)
+    fig.savefig(tmp_path / "f.svg")
+    plt.close(fig)
+    # 10^n tick labels: 10 pt, their exponents 0.7 x 10 pt.
+    assert smallest_text_pt((tmp_path / "f.svg").read_text()) == pytest.approx(7.0, abs=0.01)
+
+
+@pytest.mark.parametrize("doc", [d for d in _pages() if d.startswith("chapters/")])
+def test_figures_are_vector_and_legible_on_a_phone(browser, site, doc):
+    visit = Visit(browser, f"{site}/{doc}.html", site, width=PHONE, height=844)
+    page = visit.page
+    try:
+        figures = [img for img in page.locator("main img").all() if "/_images/" in (img.get_attribute("src") or "")]
+        kinds = {Path(img.get_attribute("src")).suffix for img in figures}
+        if doc in PNG_FIGURE_CHAPTERS:
+            assert ".png" in kinds, f"{doc} has no PNG figures any more: remove it from PNG_FIGURE_CHAPTERS"
+            return
+        assert kinds <= {".svg"}, f"{doc}: figures that are not SVG: {kinds}"
+        for img in figures:
+            src = img.get_attribute("src")
+            img.scroll_into_view_if_needed()
+            shown = img.evaluate("e => e.getBoundingClientRect().width")
+            svg = (HTML / doc).parent.joinpath(src).resolve().read_text(encoding="utf-8")
+            width_pt = float(re.search(r'<svg[^>]*\bwidth="([\d.]+)pt"', svg).group(1))
+            smallest = smallest_text_pt(svg)
+            if smallest is not None:
+                px = smallest * shown / width_pt
+                assert px >= MIN_TEXT_PX, f"{doc}: {src} has {px:.1f} px text at {PHONE} px"
+            alt = img.get_attribute("alt") or ""
+            assert alt and "_images/" not in alt, f"{doc}: {src} has no alt text (alt={alt!r})"
+    finally:
+        visit.close()

@@ -2,7 +2,8 @@
 
 Hoffmann et al. (2022): N is total parameters, D training tokens, C = 6ND
 FLOPs, L in nats/token. Coefficient sets live in :mod:`scalinglaws.constants`
-(``CHINCHILLA`` unrounded, ``CHINCHILLA_ROUNDED`` as printed, ``EPOCH_2024``).
+(``CHINCHILLA`` unrounded, ``CHINCHILLA_ROUNDED`` as printed, ``EPOCH_2024``); every
+function defaults to ``DEFAULT_LAW``, Epoch AI's refit (Besiroglu et al. 2024).
 Fitting the law to runs (Approaches 1-3) is :mod:`scalinglaws.fitting`; the
 digitised Chinchilla runs are :func:`scalinglaws.datasets.load_epoch_data`.
 """
@@ -15,15 +16,23 @@ import numpy as np
 
 from scalinglaws._validation import as_float_array, check_in, check_instance, check_scalar
 from scalinglaws import kaplan
-from scalinglaws.compute import flops_to_pf_days
-from scalinglaws.constants import CHINCHILLA, CHINCHILLA_ROUNDED, EPOCH_2024, GOPHER_BUDGET_FLOPS, ParametricLoss
+from scalinglaws.constants import (
+    CHINCHILLA,
+    CHINCHILLA_ROUNDED,
+    DEFAULT_LAW,
+    EPOCH_2024,
+    GOPHER_BUDGET_FLOPS,
+    KAPLAN_EFFICIENT,
+    ParametricLoss,
+)
 
 __all__ = ["loss", "compute_optimal", "ComputeOptimal", "frontier_exponents", "LAWS", "LAW_NAMES",
-           "optimal_allocation", "explore_budget", "LossLandscape", "loss_landscape"]
+           "optimal_allocation", "kaplan_c_min_for_budget", "explore_budget", "LossLandscape", "loss_landscape",
+           ]
 
 
 
-def loss(N, D, law: ParametricLoss = CHINCHILLA):
+def loss(N, D, law: ParametricLoss = DEFAULT_LAW):
     """Predicted loss (nats/token) of a model with ``N`` parameters trained on ``D`` tokens.
 
     ``N`` and ``D`` broadcast against each other and must be positive and finite.
@@ -44,14 +53,14 @@ class ComputeOptimal(NamedTuple):
     loss: float | np.ndarray  # nats/token
 
 
-def frontier_exponents(law: ParametricLoss = CHINCHILLA) -> tuple[float, float]:
+def frontier_exponents(law: ParametricLoss = DEFAULT_LAW) -> tuple[float, float]:
     """Exponents (a, b) of N_opt ~ C^a and D_opt ~ C^b: a = beta/(alpha+beta), b = alpha/(alpha+beta)."""
     law = check_instance("law", law, ParametricLoss)
     s = law.alpha + law.beta
     return law.beta / s, law.alpha / s
 
 
-def compute_optimal(C, law: ParametricLoss = CHINCHILLA) -> ComputeOptimal:
+def compute_optimal(C, law: ParametricLoss = DEFAULT_LAW) -> ComputeOptimal:
     """Closed-form compute-optimal N and D for a budget of ``C`` FLOPs (Hoffmann et al. Eq. 4).
 
     With C = 6ND, minimising L(N, C/(6N)) over N gives
@@ -78,19 +87,36 @@ LAWS = {"chinchilla": CHINCHILLA, "chinchilla-rounded": CHINCHILLA_ROUNDED, "epo
 LAW_NAMES = ("kaplan", "chinchilla", "chinchilla-rounded", "epoch")
 
 
-def optimal_allocation(C, law: str = "chinchilla") -> ComputeOptimal:
-    """Compute-optimal (N, D, D/N, loss) for ``C`` FLOPs under a named law.
+def kaplan_c_min_for_budget(C):
+    """The C_min (PF-days) at which Kaplan's Table-6 frontier spends ``C`` FLOPs: 6 N(C_min) D(C_min) = C.
 
-    ``law``: ``"chinchilla"`` (Approach 3, unrounded), ``"chinchilla-rounded"``
-    (Eq. 10 as printed), ``"epoch"`` (Besiroglu et al. 2024) or ``"kaplan"``
-    (Table 6 frontier with C_min = C in PF-days: N is then **non-embedding**
-    parameters, D = 2e10 C^0.27 tokens and the loss is L(C_min), Eq. 1.3).
+    Kaplan et al.'s frontier is indexed by C_min, the compute of training at
+    a batch far below the critical one; along it the model trains at about
+    B_crit, where the steps cost twice the minimum, so its actual compute
+    6ND is near 2 C_min, not C_min. With N = N_e c^p_N and D = D_e c^p_D
+    (c in PF-days) the budget is spent exactly at
+    c = (C / (6 N_e D_e))^(1 / (p_N + p_D)).
+    """
+    C = as_float_array("C", C, positive=True)
+    e = KAPLAN_EFFICIENT
+    return (C / (6.0 * e.N_e * e.D_e)) ** (1.0 / (e.p_N + e.p_D))
+
+
+def optimal_allocation(C, law: str = "epoch") -> ComputeOptimal:
+    """Compute-optimal (N, D, D/N, loss) for a training budget of ``C`` FLOPs under a named law.
+
+    ``law``: ``"epoch"`` (Besiroglu et al. 2024's refit of Chinchilla's data,
+    the book's default), ``"chinchilla"`` (Hoffmann et al.'s Approach 3,
+    unrounded), ``"chinchilla-rounded"`` (Eq. 10 as printed) or ``"kaplan"``
+    (Table 6 frontier at the C_min that spends the budget,
+    :func:`kaplan_c_min_for_budget`: N is then **non-embedding** parameters,
+    6ND = C, and the loss is L(C_min) of Eq. 1.3, on Kaplan's data).
     """
     check_in("law", law, LAW_NAMES)
     C = as_float_array("C", C, positive=True)
     if law != "kaplan":
         return compute_optimal(C, LAWS[law])
-    pf = flops_to_pf_days(C)
+    pf = kaplan_c_min_for_budget(C)
     eff = kaplan.compute_efficient(pf)
     L = kaplan.loss_C_min(pf)
     result = ComputeOptimal(eff.N, eff.D, np.asarray(eff.D) / np.asarray(eff.N), L)

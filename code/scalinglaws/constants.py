@@ -13,9 +13,8 @@ Units follow the papers:
 * Hoffmann et al. (2022) and later: N = total parameters, D = tokens,
   C = FLOPs, L = nats/token.
 
-The checked values come from ``shared/reference/scaling_facts.md``; the tags
-[P] (read in the paper), [C] (authors' code or data) and [S] (secondary
-transcriptions only) are kept in each ``source``.
+Each ``source`` carries a tag saying how the value was checked: [P] read in
+the paper, [C] in the authors' code or data, [S] in secondary sources only.
 """
 
 from __future__ import annotations
@@ -47,24 +46,32 @@ __all__ = [
     "CHINCHILLA_ROUNDED",
     "EPOCH_2024",
     "EPOCH_2024_REPLICATE",
+    "DEFAULT_LAW",
     "CHINCHILLA_TABLE2",
     "CHINCHILLA_TABLE3",
     "CHINCHILLA_TABLE_A3",
     "CHINCHILLA_TABLE_A4",
     "GOPHER_BUDGET_FLOPS",
+    "GOPHER_BUDGET_FLOPS_APPENDIX_F",
+    "CHINCHILLA_D4_COMPARISON",
     "CHINCHILLA_HUBER_DELTA",
     "MUENNIGHOFF_2023",
+    "DATABLATIONS_README",
+    "HOFFMANN_2022_RUNS",
     "PEARCE_SONG_OMEGA",
     "PEARCE_SONG_SIMULATION",
     "PORIAN_2024_EXPONENTS",
+    "PORIAN_2024_BETA2_GRID",
     "DEEPSEEK_2024",
     "DEEPSEEK_TABLE4",
     "MINICPM_TOKENS_PER_PARAM",
     "MUP_TABLE3",
     "DEEPSEEK_7B_CHECK",
+    "ZHANG_2024_CBS",
     "LLAMA3",
     "SARDANA_2024_EXAMPLE",
     "GADRE_2024",
+    "GPU_PEAK_BF16_FLOPS",
     "MODELS",
 ]
 
@@ -285,6 +292,9 @@ KAPLAN_SETUP = Published(
         "dropout": 0.10,
         "min_params_nonembedding": 768,
         "max_params_nonembedding": 1.5e9,
+        # Section 2.3: WebText2 tokenizes to 2.29e10 tokens, 6.6e8 of them held out as the test set.
+        "dataset_tokens": 2.29e10,
+        "test_tokens": 6.6e8,
     },
 )
 
@@ -345,6 +355,12 @@ EPOCH_2024 = ParametricLoss(
         "Bootstrap standard errors: A 124.58, B 1293.23, E 0.03, alpha 0.02, beta 0.02.",
     ),
 )
+
+#: The coefficients the book recommends and its functions default to: Epoch AI's refit of
+#: Chinchilla's own data (Besiroglu et al. 2024). Hoffmann et al.'s printed Approach-3 fit
+#: (``CHINCHILLA``) is inconsistent with their Approaches 1 and 2 and with the data it was
+#: fitted to; the refit agrees with both.
+DEFAULT_LAW = EPOCH_2024
 
 #: Epoch's "replicate exactly" fit: Huber (delta=1e-3, summed), L-BFGS-B, 4500-start grid, 240 points [C].
 EPOCH_2024_REPLICATE = ParametricLoss(
@@ -435,8 +451,29 @@ CHINCHILLA_TABLE_A4 = Published(
     },
 )
 
-#: Gopher's training budget by C = 6ND (Hoffmann et al. 2022, Table 3 "Gopher units") [P].
+#: Gopher's training budget as Hoffmann et al. use it throughout (Figs. 2-4; Table 3's "Gopher
+#: unit", the 67B row: 5.76e23 FLOPs) [P]. It is the figure reported for Gopher by Rae et al. (2021):
+#: Appendix F says their own, more detailed count gives 6.3e23 instead (GOPHER_BUDGET_FLOPS_APPENDIX_F).
+#: The 6ND shortcut gives 6 x 280e9 x 300e9 = 5.04e23.
 GOPHER_BUDGET_FLOPS: float = 5.76e23
+#: Gopher's budget by Hoffmann et al.'s Appendix-F FLOP count ("6.3e23 compared to 5.76e23") [P].
+GOPHER_BUDGET_FLOPS_APPENDIX_F: float = 6.3e23
+
+#: Hoffmann et al. 2022, Appendix D.4 [P]: a head-to-head test at 1e21 FLOPs. Kaplan et al.'s
+#: frontier predicts 4.68B parameters, Approach 1 predicts 2.86B; models of 4.74B and 2.80B (same
+#: depth-to-width ratio, batch 0.5M tokens, max learning rate 1.5e-4 decayed 10x) were trained, and
+#: the smaller, Approach-1 model reached the lower loss (Fig. A4).
+CHINCHILLA_D4_COMPARISON = Published(
+    "Hoffmann et al. 2022, Appendix D.4 and Fig. A4 [P]",
+    {
+        "flops": 1e21,
+        "kaplan_predicted_params": 4.68e9,
+        "approach1_predicted_params": 2.86e9,
+        "kaplan_trained_params": 4.74e9,
+        "approach1_trained_params": 2.80e9,
+        "winner": "approach 1",
+    },
+)
 
 #: Huber threshold on log-loss residuals used to fit Chinchilla's Approach 3
 #: (Hoffmann et al. 2022, Section 3.3 and App. D.2 [P]); kept by Besiroglu et al.
@@ -474,10 +511,28 @@ MUENNIGHOFF_2023 = DataConstrainedLoss(
     source="Muennighoff et al. 2023; huggingface/datablations@1370131 README 'Parametric Fit' [C]",
 )
 
+#: The datablations README's worked examples [C]: (parameters, tokens, unique tokens) pairs
+#: whose losses it prints, and its grid search for the best allocation at the second pair's
+#: compute (6 N D) with the same unique tokens, as printed ("227B tokens, 9.1 epochs, 6.8B params").
+DATABLATIONS_README = Published(
+    "huggingface/datablations@1370131 README 'Parametric Fit' [C]",
+    {
+        "examples": ((6.34e9, 242e9, 25e9), (8.67e9, 178e9, 25e9)),
+        "grid_search": {"tokens": 227e9, "epochs": 9.1, "params": 6.8e9},
+    },
+)
+
 
 # ---------------------------------------------------------------------------
 # Reconciling Kaplan and Chinchilla
 # ---------------------------------------------------------------------------
+
+#: Hoffmann et al. 2022's training runs, as the abstract describes them [P]: "over 400 language models
+#: ranging from 70 million to over 16 billion parameters" (total parameters).
+HOFFMANN_2022_RUNS = Published(
+    "Hoffmann et al. 2022, abstract [P]",
+    {"n_models": 400, "min_params": 70e6, "max_params": 16e9},
+)
 
 #: Pearce & Song 2024, Eq. 11: N_T = N_nonemb + omega * N_nonemb^(1/3), fitted to Chinchilla's configs [C].
 PEARCE_SONG_OMEGA: float = 47_491.0
@@ -530,6 +585,10 @@ PORIAN_2024_EXPONENTS = Published(
 )
 
 
+#: Porian et al. 2024's AdamW beta2 grid, tuned per model size; a larger beta2 matters at small batches [C].
+PORIAN_2024_BETA2_GRID: tuple[float, ...] = (0.95, 0.99, 0.999)
+
+
 # ---------------------------------------------------------------------------
 # Hyperparameter and data-quality laws
 # ---------------------------------------------------------------------------
@@ -562,13 +621,28 @@ DEEPSEEK_TABLE4 = Published(
     },
 )
 
+#: Zhang et al. (2024), "How does critical batch size scale in pre-training?": the models and data
+#: behind the finding that the critical batch grows with the data, barely with N at fixed D [P, abstract].
+ZHANG_2024_CBS = Published(
+    "Zhang et al. 2024, arXiv:2410.21676, abstract and Section 3 [P]",
+    {
+        "min_params": 85e6,
+        "max_params": 1.2e9,
+        "dataset": "C4",
+        # Their critical batch is where the steps exceed ideal linear scaling by 20%,
+        # not McCandlish's D_min/S_min (where the excess is 100%).
+        "step_overhead": 0.20,
+    },
+)
+
 #: MiniCPM's compute-optimal data-to-model ratio (Section 4.5) [S].
 MINICPM_TOKENS_PER_PARAM: float = 192.0
 
-#: DeepSeek LLM's check of Eq. 1 at the 7B model's budget [M from the reference sheet]:
-#: C = 8.4e22 non-embedding FLOPs gives B_opt ~ 9.2M tokens and eta_opt ~ 4.2e-4.
+#: DeepSeek LLM's Eq. 1 evaluated at its 7B model's training compute: C = 8.4e22 non-embedding
+#: FLOPs gives B_opt ~ 9.2M tokens and eta_opt ~ 4.2e-4, the settings the 7B model was trained with.
 DEEPSEEK_7B_CHECK = Published(
-    "scaling_facts.md Sec. 8, check [M] of DeepSeek-AI 2024 Eq. 1 against the 7B settings [S]",
+    "DeepSeek-AI 2024, Eq. 1 at the 7B model's compute, against its Table 2 settings "
+    "(2304 sequences of 4096 tokens, peak learning rate 4.2e-4) [S]",
     {
         "compute_flops": 8.4e22,
         "batch_tokens": 9.2e6,
@@ -636,11 +710,22 @@ LLAMA3 = Published(
         "tokens_law_A": 0.29,
         "tokens_law_alpha": 0.53,
         "tokens_8b_70b": 15e12,
+        # "a vocabulary with 128K tokens" (Section 3.1.1 [P]); the released configs' vocab_size [C].
+        "n_vocab": 128_256,
+        # BF16 model-FLOPs utilisation of the 405B pre-training run on up to 16K H100s (Section 3.3 [P]).
+        "mfu_bf16": (0.38, 0.43),
         "notes": (
             "The printed law D*(C) = 0.29 C^0.53 gives 1.05e13 tokens at 3.8e25 FLOPs, "
             "not the 16.55T the paper states [M].",
         ),
     },
+)
+
+#: Peak dense BF16 tensor-core throughput per GPU, FLOP/s [P]; the datasheets also print twice
+#: these values "with sparsity" (2:4 structured sparsity, which dense training does not use).
+GPU_PEAK_BF16_FLOPS = Published(
+    "NVIDIA A100 and H100 Tensor Core GPU datasheets (SXM form factor) [P]",
+    {"A100 SXM": 312e12, "H100 SXM": 989e12},
 )
 
 #: Real models: (total parameters, training tokens, source). Tokens/param = tokens / params.

@@ -2,8 +2,8 @@
 
 Units, as in the paper:
 
-* ``N``: non-embedding parameters (count); ``D``: tokens; ``S``: optimizer
-  steps; ``B``: tokens per batch; ``E = B S``: tokens processed;
+* ``N``: non-embedding parameters (count); ``D``: tokens (``D = B S``
+  tokens processed); ``S``: optimizer steps; ``B``: tokens per batch;
 * ``C``, ``C_min``: training compute in **PF-days** (1 PF-day = 8.64e19
   FLOPs; convert with :func:`scalinglaws.compute.flops_to_pf_days`);
 * ``L``: cross-entropy loss in nats/token (WebText2 test set).
@@ -180,13 +180,13 @@ def steps_min(S, B, L):
     return _batch_size.min_steps(S, B, L)
 
 
-def tokens_min(E, B, L):
-    """E_min = E / (1 + B/B_crit(L)): tokens needed at a very small batch (Eq. 5.1 solved for E_min).
+def tokens_min(D, B, L):
+    """D_min = D / (1 + B/B_crit(L)): tokens needed at a very small batch (Eq. 5.1 solved; the paper's E_min).
 
-    ``E = B S`` tokens processed at batch ``B`` tokens to reach loss ``L``
-    (:func:`scalinglaws.batch_size.min_examples`).
+    ``D = B S`` tokens processed at batch ``B`` tokens to reach loss ``L``
+    (:func:`scalinglaws.batch_size.min_data`).
     """
-    return _batch_size.min_examples(E, B, L)
+    return _batch_size.min_data(D, B, L)
 
 
 def compute_min(C, B, L):

@@ -31,12 +31,17 @@ function of the seed, the configuration and how many times that exact
 configuration has been run before (a repeat is a new data-order seed), so
 results do not depend on the order of the runs.
 
-Honour system, stated plainly: the ledger (a JSON file, written after every
-run) survives a kernel restart, and :func:`verify_ledger` detects edited
-losses or a total above the budget. Nothing stops a student from deleting the
-file and starting again, or from calling :func:`draw_law` on their own seed
-and reading the answer: this is a local library, not a server. Treat the
-assignment as a take-home exam and ask for the ledger with the submission.
+What a local oracle can and cannot enforce, stated plainly: the ledger (a
+JSON file, written after every run) survives a kernel restart, and
+:func:`verify_ledger` re-simulates every recorded run, so an edited loss or a
+total above the budget is detected (no signature is needed: a run that is not
+exactly what the oracle returns for that seed does not reproduce). A grader
+that re-runs a notebook can check, with :attr:`TrainingOracle.loaded_runs`
+and :attr:`TrainingOracle.new_runs`, that every run was replayed from the
+submitted ledger. What no local library can stop is a student reading the
+hidden law of their own seed (:func:`draw_law`, :func:`true_answer`) or
+deleting the ledger and starting again: the course's autograder scans the
+submitted code for those calls and binds the seed to the submitter.
 """
 
 from __future__ import annotations
@@ -292,6 +297,9 @@ class TrainingOracle:
         self._replayed: dict = {}
         if self.ledger is not None and self.ledger.exists():
             self._load()
+        # what the ledger held when this oracle started: a grader re-running a
+        # notebook checks that every run came from the submitted ledger
+        self._n_loaded = len(self._runs)
 
     # -- persistence ---------------------------------------------------------
     def _load(self):
@@ -327,6 +335,16 @@ class TrainingOracle:
     def remaining(self) -> float:
         """FLOPs left in the budget."""
         return max(0.0, self.budget_flops - self.spent)
+
+    @property
+    def loaded_runs(self) -> int:
+        """How many runs the ledger file held when this oracle was created."""
+        return self._n_loaded
+
+    @property
+    def new_runs(self) -> int:
+        """How many runs this oracle has charged since it was created (replays of the ledger are free)."""
+        return len(self._runs) - self._n_loaded
 
     @property
     def runs(self) -> list[RunResult]:

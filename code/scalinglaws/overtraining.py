@@ -35,6 +35,7 @@ from scipy.optimize import brentq
 from scalinglaws._validation import as_float_array, check_instance, check_scalar, scalar_or_array
 from scalinglaws.chinchilla import compute_optimal
 from scalinglaws.constants import (
+    DEFAULT_LAW,
     CHINCHILLA,
     MINICPM_TOKENS_PER_PARAM,
     MODELS,
@@ -56,6 +57,8 @@ __all__ = [
     "overtraining_penalty",
     "overtraining_tokens_ratio",
     "size_ratio_for_penalty",
+    "Equivalent",
+    "compute_optimal_equivalent",
     "GadreLoss",
     "gadre_from_parametric",
     "gadre_loss",
@@ -106,14 +109,14 @@ def inference_share(D_tr, D_inf):
 # ---------------------------------------------------------------------------
 
 
-def min_params_for_loss(loss_target, law: ParametricLoss = CHINCHILLA) -> float:
+def min_params_for_loss(loss_target, law: ParametricLoss = DEFAULT_LAW) -> float:
     """Smallest N that can reach ``loss_target`` with unlimited data: (A / (ℓ − E))^(1/α)."""
     law = check_instance("law", law, ParametricLoss)
     ell = _check_loss_target(loss_target, law)
     return (law.A / (ell - law.E)) ** (1.0 / law.alpha)
 
 
-def iso_loss_tokens(N, loss_target, law: ParametricLoss = CHINCHILLA):
+def iso_loss_tokens(N, loss_target, law: ParametricLoss = DEFAULT_LAW):
     """Training tokens D_tr that bring an N-parameter model to ``loss_target`` (closed form).
 
     D_tr = (B / (ℓ − E − A/N^α))^(1/β); ``N`` must exceed :func:`min_params_for_loss`.
@@ -138,7 +141,7 @@ def _point(s: float, ell: float, law: ParametricLoss) -> tuple[float, float]:
     return N, D
 
 
-def chinchilla_point_for_loss(loss_target, law: ParametricLoss = CHINCHILLA) -> tuple[float, float]:
+def chinchilla_point_for_loss(loss_target, law: ParametricLoss = DEFAULT_LAW) -> tuple[float, float]:
     """(N, D) that reach ``loss_target`` with the least training compute 6·N·D.
 
     It is the point s* = β/(α+β) of the iso-loss curve, where α·A/N^α = β·B/D^β,
@@ -149,7 +152,7 @@ def chinchilla_point_for_loss(loss_target, law: ParametricLoss = CHINCHILLA) -> 
     return _point(law.beta / (law.alpha + law.beta), ell, law)
 
 
-def chinchilla_quality_loss(N, law: ParametricLoss = CHINCHILLA):
+def chinchilla_quality_loss(N, law: ParametricLoss = DEFAULT_LAW):
     """Loss of the compute-optimal (Chinchilla-trained) model with ``N`` parameters.
 
     The optimum satisfies α·A/N^α = β·B/D^β, so L = E + (A/N^α)·(1 + α/β).
@@ -214,7 +217,7 @@ def _solve_share(ell: float, D_inf: float, law: ParametricLoss) -> float:
     return -math.expm1(z)
 
 
-def inference_optimal(loss_target, D_inf, law: ParametricLoss = CHINCHILLA) -> InferenceOptimal:
+def inference_optimal(loss_target, D_inf, law: ParametricLoss = DEFAULT_LAW) -> InferenceOptimal:
     """Sardana et al.'s optimum: argmin of 6·N·D_tr + 2·N·D_inf subject to L(N, D_tr) = ``loss_target``.
 
     The Lagrangian condition is D_inf = 3·D_tr·(α·A/N^α / (β·B/D_tr^β) − 1); it is
@@ -235,7 +238,7 @@ def inference_optimal(loss_target, D_inf, law: ParametricLoss = CHINCHILLA) -> I
     return InferenceOptimal(*(np.array(col).reshape(D_inf_arr.shape) for col in zip(*results)))
 
 
-def budget_optimal(total_flops, D_inf, law: ParametricLoss = CHINCHILLA) -> InferenceOptimal:
+def budget_optimal(total_flops, D_inf, law: ParametricLoss = DEFAULT_LAW) -> InferenceOptimal:
     """The dual problem: least loss for a lifetime budget 6·N·D_tr + 2·N·D_inf = ``total_flops``.
 
     With D_tr = C/(6N) − D_inf/3, dL/d ln N = 0 reads β·B·D^−β·C/(6N) = α·A·N^−α·D,
@@ -277,7 +280,7 @@ def budget_optimal(total_flops, D_inf, law: ParametricLoss = CHINCHILLA) -> Infe
 # ---------------------------------------------------------------------------
 
 
-def min_size_ratio(law: ParametricLoss = CHINCHILLA) -> float:
+def min_size_ratio(law: ParametricLoss = DEFAULT_LAW) -> float:
     """k_min = (β/(α+β))^(1/α): no model smaller than k_min·N_opt reaches N_opt's loss, whatever the data."""
     law = check_instance("law", law, ParametricLoss)
     return (law.beta / (law.alpha + law.beta)) ** (1.0 / law.alpha)
@@ -296,7 +299,7 @@ def _data_ratio(k: np.ndarray, law: ParametricLoss) -> np.ndarray:
     return ((1.0 - s_star) / (1.0 - s_star * k ** (-law.alpha))) ** (1.0 / law.beta)
 
 
-def overtraining_penalty(k, law: ParametricLoss = CHINCHILLA):
+def overtraining_penalty(k, law: ParametricLoss = DEFAULT_LAW):
     """Extra training compute, as a fraction, to reach N_opt's loss with N = k·N_opt parameters.
 
     Along the iso-loss curve through the compute-optimal point (N_opt, D_opt),
@@ -312,14 +315,14 @@ def overtraining_penalty(k, law: ParametricLoss = CHINCHILLA):
     return _scalar(k * _data_ratio(k, law) - 1.0)
 
 
-def overtraining_tokens_ratio(k, law: ParametricLoss = CHINCHILLA):
+def overtraining_tokens_ratio(k, law: ParametricLoss = DEFAULT_LAW):
     """Tokens per parameter of the k·N_opt model on N_opt's iso-loss curve, relative to N_opt's: D(k)/(k·D_opt)."""
     law = check_instance("law", law, ParametricLoss)
     k = _check_k(k, law)
     return _scalar(_data_ratio(k, law) / k)
 
 
-def size_ratio_for_penalty(penalty, law: ParametricLoss = CHINCHILLA) -> float:
+def size_ratio_for_penalty(penalty, law: ParametricLoss = DEFAULT_LAW) -> float:
     """The k < 1 at which shrinking the model costs ``penalty`` extra compute (e.g. 1.0 = twice the FLOPs).
 
     Solved with ``brentq`` on (k_min, 1); the penalty rises from 0 at k = 1 to ∞ at k_min.
@@ -335,6 +338,35 @@ def size_ratio_for_penalty(penalty, law: ParametricLoss = CHINCHILLA) -> float:
         if lo <= k_min:
             raise ValueError(f"penalty={p:g} is too large to resolve")
     return brentq(lambda k: float(overtraining_penalty(k, law)) - p, lo, 1.0, xtol=1e-15, rtol=1e-14)
+
+
+class Equivalent(NamedTuple):
+    """A trained model set beside the compute-optimal model that reaches the same predicted loss."""
+
+    loss: float  # nats/token, L(N, D) under the law
+    N_opt: float  # parameters of the compute-optimal model of that loss
+    D_opt: float  # its training tokens
+    tokens_per_param_opt: float  # D_opt / N_opt: the compute-optimal ratio at that loss
+    k: float  # size ratio N / N_opt: below 1 over-trained, above 1 under-trained
+    extra_compute: float  # 6ND / (6 N_opt D_opt) - 1 = overtraining_penalty(k)
+
+
+def compute_optimal_equivalent(N, D, law: ParametricLoss = DEFAULT_LAW) -> Equivalent:
+    """Where a model with ``N`` parameters trained on ``D`` tokens sits against the compute-optimal frontier.
+
+    Its predicted loss ℓ = L(N, D) is reached with the least training compute
+    by (N_opt, D_opt) = :func:`chinchilla_point_for_loss` (ℓ); the size ratio
+    k = N / N_opt says whether the model is smaller (k < 1, over-trained) or
+    larger (k > 1) than compute-optimal, and ``extra_compute`` is the training
+    compute it spent beyond that optimum, 6ND / (6 N_opt D_opt) − 1, which
+    equals :func:`overtraining_penalty` (k).
+    """
+    law = check_instance("law", law, ParametricLoss)
+    N = check_scalar("N", N, low=0.0, low_inclusive=False)
+    D = check_scalar("D", D, low=0.0, low_inclusive=False)
+    ell = law.E + law.A / N**law.alpha + law.B / D**law.beta
+    N_opt, D_opt = chinchilla_point_for_loss(ell, law)
+    return Equivalent(ell, N_opt, D_opt, D_opt / N_opt, N / N_opt, N * D / (N_opt * D_opt) - 1.0)
 
 
 # ---------------------------------------------------------------------------
@@ -455,7 +487,7 @@ class Exploration(NamedTuple):
     savings: float  # 1 − total_flops / chinchilla_total_flops
 
 
-def explore_inference(D_inf, *, loss_target=None, reference_params=None, law: ParametricLoss = CHINCHILLA) -> Exploration:
+def explore_inference(D_inf, *, loss_target=None, reference_params=None, law: ParametricLoss = DEFAULT_LAW) -> Exploration:
     """Expected lifetime inference tokens → optimal N, D_tr, tokens/param, total FLOPs and savings.
 
     Give the quality either as ``loss_target`` (nats/token) or as

@@ -14,7 +14,7 @@ from scalinglaws._validation import check_in, check_scalar, parse_number
 __all__ = ["register", "run_optimal"]
 
 
-def run_optimal(compute, law: str = "chinchilla") -> dict:
+def run_optimal(compute, law: str = "epoch") -> dict:
     """What ``optimal`` prints: the compute-optimal allocation of ``compute`` FLOPs under ``law``."""
     check_in("law", law, chinchilla.LAW_NAMES)
     C = check_scalar("compute", compute, low=0.0, low_inclusive=False)
@@ -43,6 +43,6 @@ def register(subparsers) -> None:
     q = subparsers.add_parser("optimal", help="compute-optimal N, D, tokens/param and loss for a FLOP budget",
                               description="Compute-optimal model size and data for a training budget in FLOPs.")
     q.add_argument("--compute", required=True, help="training budget C in FLOPs, e.g. 5.76e23")
-    q.add_argument("--law", default="chinchilla",
-                   help="one of: " + ", ".join(chinchilla.LAW_NAMES) + " (default chinchilla)")
+    q.add_argument("--law", default="epoch",
+                   help="one of: " + ", ".join(chinchilla.LAW_NAMES) + " (default epoch: Besiroglu et al. 2024)")
     q.set_defaults(func=_optimal_command)

@@ -14,17 +14,17 @@ def tradeoff_frame(target_loss=3.0, batch_tokens=2.0**19) -> Frame:
     return Frame(
         (
             Series("S / S_min (steps)", t.curve_B, t.curve_steps_ratio),
-            Series("E / E_min (data = compute)", t.curve_B, t.curve_data_ratio),
+            Series("D / D_min (data = compute)", t.curve_B, t.curve_data_ratio),
             Series("this batch: steps", [t.B], [t.steps_ratio], kind="points"),
             Series("this batch: data", [t.B], [t.data_ratio], kind="points"),
         ),
         (
             Number("B_crit", "B_crit (tokens)", t.B_crit, "{:.3g}"),
             Number("steps_ratio", "S / S_min", t.steps_ratio, "{:.2f}"),
-            Number("data_ratio", "E / E_min", t.data_ratio, "{:.2f}"),
+            Number("data_ratio", "D / D_min", t.data_ratio, "{:.2f}"),
             Number("S", "steps S", t.S, "{:.3g}"),
-            Number("E", "tokens E", t.E, "{:.3g}"),
-            Number("C", "compute 6NE (FLOPs)", t.C, "{:.3g}"),
+            Number("D", "tokens D", t.D, "{:.3g}"),
+            Number("C", "compute 6ND (FLOPs)", t.C, "{:.3g}"),
         ),
     )
 

@@ -56,19 +56,19 @@ def critical_batch_frame(target=0, span=0.4) -> Frame:
     out = fit_critical_batch(load_results(results_path("cpu")), n_targets=5, span=span, bootstrap=0)
     f = out["targets"][target]
     n_ctx = out["n_ctx"]
-    curve = tradeoff_curve(f["S_min"], f["E_min"], num=80, span=100)
+    curve = tradeoff_curve(f["S_min"], f["D_min"], num=80, span=100)
     return Frame(
         (
             Series("runs: tokens and steps to reach L", np.array(f["examples"]) * n_ctx, np.array(f["steps"]),
                    kind="points"),
-            Series("fitted (S/S_min - 1)(E/E_min - 1) = 1", curve.E * n_ctx, curve.S),
+            Series("fitted (S/S_min - 1)(D/D_min - 1) = 1", curve.D * n_ctx, curve.S),
         ),
         (
             Number("target", "target loss (nats/byte)", f["target"], "{:.3f}"),
             Number("B_crit", "B_crit (tokens)", f["B_crit"] * n_ctx, "{:,.0f}"),
             Number("B_simple", "B_simple, noise-scale trend (tokens)", f["B_simple"] * n_ctx, "{:,.0f}"),
             Number("S_min", "S_min (steps)", f["S_min"], "{:.0f}"),
-            Number("E_min", "E_min (tokens)", f["E_min"] * n_ctx, "{:.3g}"),
+            Number("D_min", "D_min (tokens)", f["D_min"] * n_ctx, "{:.3g}"),
         ),
     )
 

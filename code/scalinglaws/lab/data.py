@@ -40,7 +40,7 @@ from scalinglaws._validation import check_scalar
 __all__ = [
     "CORPUS_SHA256", "CORPUS_BYTES", "CORPUS_FILES", "CORPUS_PROVENANCE",
     "corpus_path", "load_corpus", "Split", "split_corpus", "get_split",
-    "sample_batch", "validation_batches",
+    "sample_batch", "window_starts", "windows", "validation_batches",
 ]
 
 CORPUS_FILES = 38
@@ -121,21 +121,35 @@ def get_split(path: str | os.PathLike | None = None) -> Split:
     return _CACHE[key]
 
 
+def window_starts(n_tokens: int, batch_size: int, n_ctx: int, generator: torch.Generator,
+                  limit: int | None = None) -> torch.Tensor:
+    """Random start offsets (B,) of training windows in a text of ``n_tokens`` bytes.
+
+    ``limit`` restricts sampling to the first ``limit`` bytes (a finite data set).
+    """
+    batch_size = check_scalar("batch_size", batch_size, low=1, integer=True)
+    n_ctx = check_scalar("n_ctx", n_ctx, low=1, integer=True)
+    n = n_tokens if limit is None else min(int(limit), n_tokens)
+    if n <= n_ctx + 1:
+        raise ValueError(f"need more than n_ctx + 1 = {n_ctx + 1} tokens to sample from, got {n}")
+    return torch.randint(0, n - n_ctx - 1, (batch_size,), generator=generator)
+
+
+def windows(tokens: torch.Tensor, starts: torch.Tensor, n_ctx: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Inputs and next-byte targets, each ``(*starts.shape, n_ctx)`` int64, cut from ``tokens`` where
+    ``starts`` lives (the device the text is on)."""
+    offsets = torch.arange(n_ctx + 1, device=tokens.device)
+    window = tokens[starts[..., None] + offsets].long()  # (..., T+1)
+    return window[..., :-1], window[..., 1:]
+
+
 def sample_batch(tokens: torch.Tensor, batch_size: int, n_ctx: int, generator: torch.Generator,
                  limit: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Random windows: inputs (B, T) and next-byte targets (B, T) as int64.
 
     ``limit`` restricts sampling to the first ``limit`` bytes (a finite data set).
     """
-    batch_size = check_scalar("batch_size", batch_size, low=1, integer=True)
-    n_ctx = check_scalar("n_ctx", n_ctx, low=1, integer=True)
-    n = tokens.numel() if limit is None else min(int(limit), tokens.numel())
-    if n <= n_ctx + 1:
-        raise ValueError(f"need more than n_ctx + 1 = {n_ctx + 1} tokens to sample from, got {n}")
-    start = torch.randint(0, n - n_ctx - 1, (batch_size,), generator=generator)
-    offsets = torch.arange(n_ctx + 1)
-    window = tokens[start[:, None] + offsets].long()  # (B, T+1)
-    return window[:, :-1], window[:, 1:]
+    return windows(tokens, window_starts(tokens.numel(), batch_size, n_ctx, generator, limit), n_ctx)
 
 
 def validation_batches(tokens: torch.Tensor, n_ctx: int, n_tokens: int, batch_size: int = 64):

@@ -29,7 +29,7 @@ import torch.nn.functional as F
 
 from scalinglaws.lab.config import GPTConfig
 
-__all__ = ["GPTConfig", "GPT"]
+__all__ = ["GPTConfig", "GPT", "StackedGPT"]
 
 
 class CausalSelfAttention(nn.Module):
@@ -122,3 +122,162 @@ class GPT(nn.Module):
         if targets is not None:
             loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))  # nats/token
         return logits, loss
+
+
+class _StackedOutputLoss(torch.autograd.Function):
+    """Per-member mean cross-entropy of the tied output layer, ``logits = x W^T``, without storing the logits.
+
+    ``x`` (K, R, C), ``W`` (K, V, C), ``targets`` (K, R) -> (K, R) nats. The
+    logits of a tiny model are far wider than the model (256 bytes against a
+    d_model of 16-64), and for K members at once they no longer fit in the
+    core's cache: stored and read back by separate softmax, loss and gradient
+    passes they took over half of a step. Here they are made ``rows`` rows at
+    a time, used while still in cache, and made again in the backward pass
+    (one extra ``x W^T`` product, cheaper than the memory traffic it saves).
+    """
+
+    @staticmethod
+    def forward(ctx, x, W, targets, rows):
+        out = torch.empty(targets.shape, dtype=torch.float32, device=x.device)
+        dtype = x.dtype
+        for r in range(0, x.shape[1], rows):
+            logits = torch.bmm(x[:, r:r + rows], W.mT)  # (K, rows, V); bf16 under autocast
+            dtype = logits.dtype
+            logp = torch.log_softmax(logits.float(), -1)
+            out[:, r:r + rows] = -logp.gather(-1, targets[:, r:r + rows, None]).squeeze(-1)
+        ctx.save_for_backward(x, W, targets)
+        ctx.rows, ctx.dtype = rows, dtype
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, W, targets = ctx.saved_tensors
+        rows, dtype = ctx.rows, ctx.dtype  # the backward pass runs outside autocast: products as forward made them
+        Wd = W.to(dtype)
+        grad_x = torch.empty(x.shape, dtype=torch.float32, device=x.device)
+        grad_W = torch.zeros(W.shape, dtype=torch.float32, device=W.device)
+        for r in range(0, x.shape[1], rows):
+            xr, tr = x[:, r:r + rows].to(dtype), targets[:, r:r + rows, None]
+            p = torch.softmax(torch.bmm(xr, Wd.mT).float(), -1)  # d loss / d logits = softmax - one-hot
+            p.scatter_add_(-1, tr, torch.full(tr.shape, -1.0, device=p.device))
+            p.mul_(grad[:, r:r + rows, None])
+            p = p.to(dtype)
+            grad_x[:, r:r + rows] = torch.bmm(p, Wd)
+            if dtype == torch.float32:
+                grad_W.baddbmm_(p.mT, xr)
+            else:
+                grad_W.add_(torch.bmm(p.mT, xr))
+        return grad_x.to(x.dtype), grad_W.to(W.dtype), None, None
+
+
+class StackedGPT(nn.Module):
+    """K models of one shape trained as one: every parameter of every member in one ``(K, P)`` tensor.
+
+    Member ``k`` is exactly a :class:`GPT`: ``flat[k]`` is the concatenation
+    of that GPT's parameters in ``named_parameters`` order (:meth:`from_models`
+    stacks K of them, :meth:`member_state` unstacks one). The forward pass runs
+    all K at once with batched matrix products (``torch.bmm`` over the leading
+    K dimension) and returns one loss per member, so ``losses.sum().backward()``
+    gives each member exactly the gradient of its own loss.
+
+    Why one flat tensor: the optimiser step, gradient clipping (one norm per
+    member: a row norm) and dropping a finished member (a row slice) become
+    a handful of whole-tensor operations whatever the depth, instead of one
+    small kernel per parameter per member. The model's weights are views of
+    it, so nothing is copied in the forward pass.
+
+    Why ``bmm`` rather than ``torch.func.vmap`` over :class:`GPT`: measured on
+    one CPU thread, the hand-batched forward/backward ran faster at every
+    shape of the lab's ladder (``benchmarks/lab_throughput.py``), and the two
+    give the same numbers to rounding.
+    """
+
+    def __init__(self, cfg: GPTConfig, k: int):
+        super().__init__()
+        if not isinstance(cfg, GPTConfig):
+            raise ValueError(f"cfg must be a GPTConfig, got {type(cfg).__name__}")
+        if not isinstance(k, int) or k < 1:
+            raise ValueError(f"k must be a positive integer, got {k!r}")
+        self.cfg = cfg
+        with torch.device("meta"):  # names and shapes only: no memory, no random numbers drawn
+            template = GPT(cfg)
+        self.names = [n for n, _ in template.named_parameters()]
+        self.shapes = [tuple(p.shape) for _, p in template.named_parameters()]
+        self.sizes = [math.prod(s) for s in self.shapes]
+        self.flat = nn.Parameter(torch.zeros(k, sum(self.sizes)))
+
+    @property
+    def k(self) -> int:
+        return self.flat.shape[0]
+
+    @classmethod
+    def from_models(cls, models) -> "StackedGPT":
+        """Stack K :class:`GPT` models of one shape (their current weights)."""
+        models = list(models)
+        if not models or not all(isinstance(m, GPT) for m in models):
+            raise ValueError("models must be a non-empty sequence of GPT")
+        cfg = models[0].cfg
+        if any(m.cfg != cfg for m in models):
+            raise ValueError("models must all have the same GPTConfig")
+        out = cls(cfg, len(models)).to(models[0].wte.weight.device)
+        with torch.no_grad():
+            out.flat.copy_(torch.stack([torch.cat([p.reshape(-1) for p in m.parameters()]) for m in models]))
+        return out
+
+    def weights(self, flat: torch.Tensor | None = None) -> dict:
+        """Each parameter as a ``(K, *shape)`` view of ``flat`` (default: this model's)."""
+        flat = self.flat if flat is None else flat
+        parts = flat.split(self.sizes, dim=1)
+        return {n: t.view(flat.shape[0], *s) for n, t, s in zip(self.names, parts, self.shapes)}
+
+    def member_state(self, i: int) -> dict:
+        """Member ``i`` as a :class:`GPT` ``state_dict`` (copies)."""
+        return {n: w[i].detach().clone() for n, w in self.weights().items()}
+
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None, flat: torch.Tensor | None = None):
+        """``idx``: (K, B, T) byte ids. Returns (logits (K, B, T, n_vocab), None) without targets and
+        (None, losses (K,)) with them: the training path never stores the logits (see
+        :class:`_StackedOutputLoss`).
+
+        ``flat`` (default: this model's) lets a caller run a subset of the
+        members, e.g. ``flat[rows]`` for evaluation.
+        """
+        cfg = self.cfg
+        W = self.weights(flat)
+        K, B, T = idx.shape
+        if K != W["wte.weight"].shape[0]:
+            raise ValueError(f"idx has {K} members, the weights {W['wte.weight'].shape[0]}")
+        if T > cfg.n_ctx:
+            raise ValueError(f"sequence length {T} exceeds n_ctx={cfg.n_ctx}")
+        C, V, H, A = cfg.d_model, cfg.n_vocab, cfg.n_head, cfg.d_attn
+        hs = A // H
+        # token embedding: member k looks up row k V + byte in the (K V, C) table of all members
+        offset = (torch.arange(K, device=idx.device) * V).view(K, 1, 1)
+        x = F.embedding(idx + offset, W["wte.weight"].reshape(K * V, C))  # (K, B, T, C)
+        x = (x + W["wpe.weight"][:, None, :T]).reshape(K, B * T, C)
+        for i in range(cfg.n_layer):
+            p = f"blocks.{i}."
+            q, k, v = torch.bmm(F.layer_norm(x, (C,)), W[p + "attn.qkv.weight"].mT).split(A, dim=2)
+            q = q.reshape(K * B, T, H, hs).transpose(1, 2)  # (K B, H, T, hs)
+            k = k.reshape(K * B, T, H, hs).transpose(1, 2)
+            v = v.reshape(K * B, T, H, hs).transpose(1, 2)
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(1, 2).reshape(K, B * T, A)
+            x = x + torch.bmm(y, W[p + "attn.proj.weight"].mT)
+            h = F.relu(torch.bmm(F.layer_norm(x, (C,)), W[p + "mlp.fc.weight"].mT))  # (K, B T, d_ff)
+            x = x + torch.bmm(h, W[p + "mlp.proj.weight"].mT)
+        x = F.layer_norm(x, (C,))
+        if targets is None:
+            return torch.bmm(x, W["wte.weight"].mT).view(K, B, T, V), None  # tied weights
+        # 256 rows of logits per member at a time: K x 256 x 256 floats stay in a core's L2 cache
+        losses = _StackedOutputLoss.apply(x, W["wte.weight"], targets.reshape(K, B * T), 256).mean(1)
+        return None, losses  # nats/byte per member
+
+    def keep_rows(self, rows: torch.Tensor) -> None:
+        """Keep only these members (a finished run leaves the group); ``rows`` indexes the members.
+
+        A row may appear twice: that forks the member (a copy continues from
+        the same weights), e.g. a warmup-stable-decay run branching a cool-down
+        while its stable phase goes on; fork the optimiser state alike
+        (:meth:`~scalinglaws.lab.train.StackedAdamW.keep_rows`).
+        """
+        self.flat = nn.Parameter(self.flat.detach()[rows])

@@ -25,6 +25,7 @@ size 32 (smoke, cpu; one head below d_model 64) or 64 (gpu).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 from scalinglaws._validation import check_in
@@ -32,7 +33,8 @@ from scalinglaws.lab.config import GPTConfig, TrainConfig
 from scalinglaws.lab.records import Preset, RunSpec
 
 __all__ = ["PRESETS", "get_preset", "ladder_config", "isoflop_runs", "l_n_runs", "batch_runs", "finite_data_runs",
-           "CPU_BUDGETS", "CPU_LR", "CPU_LR_GRID", "TRAIN_BYTES", "MAX_EPOCHS", "HEAD_SIZE"]
+           "CPU_BUDGETS", "CPU_LR", "CPU_LR_GRID", "TRAIN_BYTES", "MAX_EPOCHS", "HEAD_SIZE", "GPU_ASSUMED",
+           "GPU_L_N_SHAPES"]
 
 # (n_layer, d_model): N = 12 n_layer d_model^2 grows by about 2x per rung
 LADDER = ((1, 4), (1, 8), (1, 16), (1, 24), (2, 24), (2, 32), (2, 48), (3, 64), (3, 80), (4, 96), (4, 128),
@@ -180,12 +182,32 @@ def _within_epochs(runs: list[RunSpec]) -> list[RunSpec]:
             <= MAX_EPOCHS * TRAIN_BYTES]
 
 
+#: What ``Preset.projected_seconds`` assumes for one H100-class GPU until ``benchmarks/gpu_check.py`` has
+#: measured it: bf16 training at 1e14 FLOP/s (a tenth of an H100's dense bf16 peak; tiny models reach
+#: less), and a fixed 2 ms + 0.5 ms per layer for each step (eager PyTorch issues about a hundred kernels
+#: per layer and step, each costing the host several microseconds).
+GPU_ASSUMED = {"flops_per_s": 1e14, "step_overhead_s": (2e-3, 5e-4), "max_group": 32}
+
+#: Shapes of the gpu preset's L(N): from the top of the cpu preset's (3x64) to 8x256, 1.6 decades more in N.
+GPU_L_N_SHAPES = ((3, 64), (4, 96), (4, 128), (6, 192), (8, 256))
+
+
 def _gpu() -> Preset:
-    # The default corpus (4.8 MB of training text) caps the useful scale: at 4 epochs it holds
-    # about 1.9e7 tokens, enough for compute-optimal models up to a few 1e5 parameters at
-    # these budgets. Pass a larger text file as TrainConfig.corpus to go beyond.
-    runs = l_n_runs([(2, 48), (3, 64), (4, 96), (4, 128), (6, 192)], tokens=16_777_216, n_ctx=256, batch_size=64,
-                    lr=2e-3, head_size=64, eval_tokens=262_144, n_evals=16)
+    """The cpu preset's experiments, scaled up for one H100-class GPU within the default corpus.
+
+    Corpus: every run except the finite-data ones sees at most ``MAX_EPOCHS``
+    epochs of the 4.8 MB training text (a test checks it). That caps the
+    scale at which the text is not the limit: L(N) is trained on 2^24 bytes
+    (3.5 epochs) for every size, which is 21 bytes per parameter at 7.9e5
+    parameters but 6.3 at 2.7e6 and 2.7 at 6.3e6, so the two largest
+    models sit on the data-limited part of L(N, D) (Kaplan et al. 2020,
+    Eq. 1.5) rather than on L(N); the IsoFLOP budgets stop at 3e13 FLOPs,
+    where the smallest sizes already need the full four epochs. A clean
+    L(N) at 6.3e6 parameters needs about 1e8 bytes seen, i.e. a corpus of
+    at least 25-40 MB at four epochs or fewer.
+    """
+    runs = l_n_runs(GPU_L_N_SHAPES, tokens=16_777_216, n_ctx=256, batch_size=64, lr=2e-3, head_size=64,
+                    eval_tokens=262_144, n_evals=16)
     ladder = [(1, 16), (1, 24), (2, 32), (2, 48), (3, 64), (3, 80), (4, 96), (4, 128), (6, 192)]
     budgets = {1e12: ladder[0:6], 3e12: ladder[1:7], 1e13: ladder[2:8], 3e13: ladder[3:9]}
     runs += _within_epochs(isoflop_runs(budgets, n_ctx=256, batch_size=64, lr=2e-3, head_size=64,
@@ -199,9 +221,13 @@ def _gpu() -> Preset:
     runs += finite_data_runs([(2, 48), (3, 64), (4, 128)], [None, 1_048_576, 262_144, 65_536, 16_384],
                              tokens=4_194_304, n_ctx=256, batch_size=64, lr=2e-3, head_size=64,
                              eval_tokens=131_072)
-    return Preset("gpu", tuple(runs), "Larger models for one GPU: L(N) to about 2.7e6 parameters, IsoFLOP "
-                  "profiles from 1e12 to 3e13 FLOPs with a learning-rate grid, batch-size and finite-data "
-                  "runs; sized to the default corpus (at most four epochs).", workers=1, expected_minutes=60.0)
+    preset = Preset("gpu", tuple(runs), "Larger models for one GPU: L(N) to 6.3e6 parameters (1.6 decades beyond "
+                    "the cpu preset), IsoFLOP profiles from 1e12 to 3e13 FLOPs with a learning-rate grid, "
+                    "batch-size and finite-data runs; sized to the default corpus (at most four epochs).",
+                    workers=1, max_group=GPU_ASSUMED["max_group"])
+    minutes = preset.projected_seconds(GPU_ASSUMED["flops_per_s"], GPU_ASSUMED["step_overhead_s"],
+                                       GPU_ASSUMED["max_group"]) / 60
+    return dataclasses.replace(preset, expected_minutes=round(minutes, 1))
 
 
 PRESETS = {"smoke": _smoke, "cpu": _cpu, "gpu": _gpu}

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from scalinglaws.lab.config import GPTConfig, TrainConfig
 
 __all__ = ["RunSpec", "Preset", "run_key", "record_checksum", "results_path", "append_record", "load_results",
-           "git_commit", "RESULTS_DIR", "SCHEMA"]
+           "git_commit", "plan_groups", "RESULTS_DIR", "SCHEMA", "GROUP_FIELDS"]
 
 #: Where presets' results live: ``lab/`` inside the package data (the repository's ``data/lab/``).
 RESULTS_DIR = pathlib.Path(str(importlib.resources.files("scalinglaws.data") / "lab"))
@@ -70,6 +70,22 @@ class RunSpec:
         return run_key(self.to_dict())
 
     @property
+    def group_key(self) -> str | None:
+        """Runs with equal keys can train together in one batched model; ``None``: this run trains alone.
+
+        They must share the model's shape and every setting that fixes a
+        step's tensors (:data:`GROUP_FIELDS`); everything else may differ per
+        run: learning rate and schedule, seed (initialisation and data order),
+        token budget (length), evaluations, weight decay, clipping, finite
+        data. Runs measuring the gradient noise scale train alone (their extra
+        gradient evaluations are per run).
+        """
+        if self.train.noise_scale:
+            return None
+        fields = {f: getattr(self.train, f) for f in GROUP_FIELDS}
+        return _canonical({"model": self.model.to_dict(), **fields}).decode()
+
+    @property
     def cost_flops(self) -> float:
         """Training FLOPs of the run (for scheduling and time estimates)."""
         return float(self.model.flops_per_token) * self.train.steps(self.model.n_ctx) \
@@ -84,11 +100,76 @@ class Preset:
     runs: tuple
     description: str = ""
     workers: int = 2
-    expected_minutes: float = 0.0  # on the book's 2-core machine
+    expected_minutes: float = 0.0  # on the book's 2-core machine (cpu presets) or one H100-class GPU (gpu)
+    max_group: int | None = None  # runs trained together at most; None: the device's default (sweep.DEFAULT_GROUP)
 
     @property
     def total_flops(self) -> float:
         return sum(r.cost_flops for r in self.runs)
+
+    def projected_seconds(self, flops_per_s: float, step_overhead_s: tuple = (0.0, 0.0), max_group: int = 1) -> float:
+        """Wall time of the whole preset on one device, trained in groups as ``lab run`` trains them.
+
+        A model of a training step: each step of a group takes the longer of
+        its arithmetic, ``(members still training) x (FLOPs per member step)
+        / flops_per_s``, and a fixed cost per step, ``a + b n_layer`` seconds
+        for ``step_overhead_s = (a, b)`` (launching kernels, the Python
+        loop): what sets the pace of tiny models on a GPU. Evaluations are
+        counted as forward passes (a third of a training token's FLOPs).
+        ``benchmarks/gpu_check.py`` measures ``flops_per_s`` and the overhead
+        and projects the ``gpu`` preset with them.
+        """
+        if not (isinstance(flops_per_s, (int, float)) and flops_per_s > 0):
+            raise ValueError(f"flops_per_s must be positive, got {flops_per_s!r}")
+        a, b = step_overhead_s
+        total = 0.0
+        for group in plan_groups(self.runs, max_group):
+            m = group[0].model
+            fixed = a + b * m.n_layer
+            per_step = group[0].train.batch_size * m.n_ctx * m.flops_per_token / flops_per_s
+            steps = sorted(s.train.steps(m.n_ctx) for s in group)
+            done = 0
+            for i, n in enumerate(steps):  # members leave the group as their last step is done
+                total += (n - done) * max(fixed, (len(steps) - i) * per_step)
+                done = n
+            evals = sum(s.train.n_evals * s.train.eval_tokens for s in group)
+            total += evals * m.flops_per_token / 3 / flops_per_s
+        return total
+
+
+#: TrainConfig fields that runs trained together must share (see :attr:`RunSpec.group_key`).
+GROUP_FIELDS = ("batch_size", "eval_tokens", "corpus", "beta1", "beta2")
+
+
+def plan_groups(specs, max_group: int, max_d_model: int | None = None) -> list[list]:
+    """Split ``specs`` into groups of at most ``max_group`` runs that can train together.
+
+    Runs of one :attr:`RunSpec.group_key` are sorted by length (optimiser
+    steps, longest first) and cut into consecutive groups, so that a group's
+    members finish close together (a finished member leaves the group, and a
+    shrinking group runs less efficiently). Groups come out in the order of
+    their first member in ``specs``; runs that train alone form groups of one.
+    ``max_group=1`` gives one group per run, in order; runs of models wider
+    than ``max_d_model`` (if given) train alone.
+    """
+    if isinstance(max_group, bool) or not isinstance(max_group, int) or max_group < 1:
+        raise ValueError(f"max_group must be a positive integer, got {max_group!r}")
+    specs = list(specs)
+    buckets: dict = {}
+    order = []
+    for i, s in enumerate(specs):
+        key = s.group_key if max_group > 1 and (max_d_model is None or s.model.d_model <= max_d_model) else None
+        if key is None:
+            key = ("alone", i)
+        if key not in buckets:
+            buckets[key] = []
+            order.append(key)
+        buckets[key].append(s)
+    groups = []
+    for key in order:
+        members = sorted(buckets[key], key=lambda s: -s.train.steps(s.model.n_ctx))  # stable: ties keep order
+        groups += [members[i:i + max_group] for i in range(0, len(members), max_group)]
+    return groups
 
 
 def _canonical(obj) -> bytes:

@@ -215,7 +215,7 @@ def fit_critical_batch(records: list[dict], *, n_targets: int = 5, span: float =
         entry = {"target": float(target), "batch": B.tolist(), "steps": S.tolist(), "examples": (S * B).tolist()}
         if np.unique(B).size >= 3:
             f = fit_tradeoff(S, S * B, n_bootstrap=bootstrap, confidence=confidence, seed=seed + k)
-            entry.update({"S_min": f.S_min, "E_min": f.E_min, "B_crit": f.B_crit,
+            entry.update({"S_min": f.S_min, "D_min": f.D_min, "B_crit": f.B_crit,
                           "B_crit_ci": None if f.B_crit_interval is None else list(f.B_crit_interval),
                           "B_crit_tokens": f.B_crit * n_ctx, "rms_log_residual": f.rms_log_residual})
         fits.append(entry)

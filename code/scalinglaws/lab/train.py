@@ -1,10 +1,21 @@
-"""Train one lab model: AdamW, warmup then cosine (or WSD) decay, periodic validation.
+"""Train lab models: AdamW, warmup then cosine (or WSD) decay, periodic validation.
 
-The loop is flat and visible (nanoGPT style). Everything that decides the
-numbers is in two frozen dataclasses, :class:`~scalinglaws.lab.model.GPTConfig`
-and :class:`TrainConfig`, so a run is fully described by them plus the seed:
-on a CPU with a fixed thread count the same configs give the same losses
-bit for bit.
+Two loops, both flat and visible (nanoGPT style): :func:`train` trains one
+model; :func:`train_group` trains K runs of one shape together, as one
+:class:`~scalinglaws.lab.model.StackedGPT`, each with its own learning rate,
+schedule, seed (initialisation and data order), length and evaluations.
+Everything that decides the numbers is in two frozen dataclasses,
+:class:`~scalinglaws.lab.config.GPTConfig` and :class:`TrainConfig`, so a run
+is fully described by them plus the seed: on a CPU with a fixed thread count
+the same configs give the same losses bit for bit, in either loop.
+
+Keeping an accelerator busy: the training text and every batch's window
+offsets live on the device (offsets drawn up front from the run's CPU
+generator, so the data order is the same on every device); losses are summed
+on the device and read back only at the evaluations; on CUDA, matrix products
+run in TF32 and, with ``precision="bf16"`` (the default there), the forward
+pass under bf16 autocast. ``compile=True`` wraps the model in
+``torch.compile`` (measured not to pay on a CPU: see ``benchmarks/``).
 
 FLOPs accounting: C = (training FLOPs per token) x (tokens seen), with the
 per-token count from :func:`scalinglaws.compute.flops_per_token_training`
@@ -13,19 +24,25 @@ per-token count from :func:`scalinglaws.compute.flops_per_token_training`
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sys
 import time
+import warnings
 
 import torch
 
 from scalinglaws._validation import check_in, check_scalar
 from scalinglaws.lab import data as labdata
 from scalinglaws.lab.config import GPTConfig, TrainConfig
-from scalinglaws.lab.model import GPT
+from scalinglaws.lab.model import GPT, StackedGPT
 
-__all__ = ["pick_device", "configure_threads", "tune_allocator", "lr_at", "train", "evaluate"]
+__all__ = ["pick_device", "configure_threads", "tune_allocator", "lr_at", "train", "train_group", "evaluate",
+           "training_step", "stacked_training_step", "resolve_precision", "PRECISIONS", "StackedAdamW", "clip_rows_"]
+
+#: ``auto`` is bf16 autocast on CUDA and fp32 elsewhere.
+PRECISIONS = ("auto", "fp32", "bf16")
 
 def pick_device(device: str = "auto") -> torch.device:
     """``"auto"``: CUDA if available, then Apple MPS, else CPU."""
@@ -93,17 +110,98 @@ def lr_at(step: int, n_steps: int, cfg: TrainConfig) -> float:
     return cfg.lr + (floor - cfg.lr) * (step - decay_start + 1) / max(1, n_steps - decay_start)
 
 
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """``"auto"`` is ``"bf16"`` (autocast) on CUDA and ``"fp32"`` elsewhere; the others pass through."""
+    check_in("precision", precision, set(PRECISIONS))
+    if precision == "auto":
+        return "bf16" if device.type == "cuda" else "fp32"
+    return precision
+
+
+def _setup_device(dev: torch.device, deterministic: bool) -> dict:
+    """CUDA: TF32 matrix products, and deterministic kernels where they exist. Returns what was set."""
+    if dev.type != "cuda":
+        return {}
+    torch.backends.cuda.matmul.allow_tf32 = True  # fp32 matmuls on tensor cores (10-bit mantissa products)
+    torch.backends.cudnn.allow_tf32 = True
+    if deterministic:
+        # cuBLAS reads this when it first starts in the process; set it before any product
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.backends.cudnn.benchmark = False
+    return {"tf32": True, "deterministic": bool(deterministic)}
+
+
+def _autocast(dev: torch.device, precision: str):
+    if precision == "bf16":
+        return torch.autocast(device_type=dev.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+@contextlib.contextmanager
+def _nondeterministic_ops(active: bool):
+    """Collect the names of ops that warned they have no deterministic kernel (CUDA, warn_only mode)."""
+    found: list = []
+    if not active:
+        yield found
+        return
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield found
+    for w in caught:
+        text = str(w.message)
+        if "deterministic" in text:
+            found.append(text.split(" does not have")[0].strip())
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    found[:] = sorted(set(found))
+
+
+def _eval_steps(n_steps: int, n_evals: int) -> list[int]:
+    """0-based steps after which a run evaluates: ``n_evals`` evenly spaced, the last at the end."""
+    return sorted({max(0, round(n_steps * (i + 1) / n_evals) - 1) for i in range(n_evals)})
+
+
+def _run_starts(n_tokens: int, cfg: TrainConfig, n_ctx: int, n_steps: int) -> torch.Tensor:
+    """Every step's window offsets (n_steps, B), drawn up front from the run's data generator.
+
+    The draws are those a per-step :func:`~scalinglaws.lab.data.sample_batch`
+    makes (same generator, same calls, same order), so the data order does not
+    depend on the device, and an accelerator never waits for the CPU's sampler.
+    """
+    gen = torch.Generator().manual_seed(cfg.seed + 1)  # data order, independent of the init
+    return torch.stack([labdata.window_starts(n_tokens, cfg.batch_size, n_ctx, gen, cfg.data_limit)
+                        for _ in range(n_steps)])
+
+
+def _validation_set(tokens: torch.Tensor, n_ctx: int, n_tokens: int, dev: torch.device) -> list:
+    """The fixed validation windows, on the device, in batches of 64 windows."""
+    return [(x.to(dev), y.to(dev)) for x, y in labdata.validation_batches(tokens, n_ctx, n_tokens)]
+
+
 @torch.no_grad()
-def evaluate(model: GPT, tokens: torch.Tensor, n_tokens: int, device: torch.device) -> float:
-    """Mean next-byte cross-entropy (nats/byte) over fixed validation windows."""
-    model.eval()
-    total, count = 0.0, 0
-    for x, y in labdata.validation_batches(tokens, model.cfg.n_ctx, n_tokens):
-        _, loss = model(x.to(device), y.to(device))
-        total += loss.item() * y.numel()
+def _mean_loss(loss_fn, batches) -> torch.Tensor:
+    """Mean of ``loss_fn(x, y)`` (nats/byte; a scalar or one per member) over all targets, on the device.
+
+    Sums ``loss x targets`` batch by batch in float64 in the order a host loop
+    of ``loss.item()`` would, so the result is the same bits, read back once.
+    """
+    total, count = None, 0
+    for x, y in batches:
+        term = loss_fn(x, y).double() * y.numel()
+        total = term if total is None else total + term
         count += y.numel()
-    model.train()
     return total / count
+
+
+def evaluate(model: GPT, tokens: torch.Tensor, n_tokens: int, device: torch.device, precision: str = "fp32") -> float:
+    """Mean next-byte cross-entropy (nats/byte) of ``model`` over fixed validation windows."""
+    dev = torch.device(device)
+    model.eval()
+    with _autocast(dev, resolve_precision(precision, dev)):
+        out = _mean_loss(lambda x, y: model(x, y)[1], _validation_set(tokens, model.cfg.n_ctx, n_tokens, dev))
+    model.train()
+    return float(out)
 
 
 def _grad_sqnorm(model: GPT) -> float:
@@ -139,78 +237,24 @@ def _noise_scale(model: GPT, split, cfg: TrainConfig, gen: torch.Generator, devi
             "b_small": b_small, "b_big": b_big, "pairs": pairs}
 
 
-def train(model_cfg: GPTConfig, cfg: TrainConfig, *, device: str = "auto", threads: int | None = None,
-          progress: bool | None = None) -> dict:
-    """Train one model; return a JSON-able dict of results.
-
-    Keys: ``final_val_loss`` (nats/byte), ``curve`` (list of evaluation
-    points: step, tokens, flops, lr, train_loss, val_loss), ``flops`` (total
-    training FLOPs), ``tokens``, ``steps``, ``n_params_nonembedding``,
-    ``n_params_embedding``, ``flops_per_token``, plus ``timing`` (wall time,
-    tokens/s, device, threads) kept apart because it varies run to run.
-    ``progress=None`` shows a tqdm bar only on an interactive terminal.
-    """
+def _setup(model_cfg, cfgs, device, threads, precision):
+    """Checks and device set-up shared by both loops: (device, threads, precision)."""
     if not isinstance(model_cfg, GPTConfig):
         raise ValueError(f"model_cfg must be a GPTConfig, got {type(model_cfg).__name__}")
-    if not isinstance(cfg, TrainConfig):
-        raise ValueError(f"cfg must be a TrainConfig, got {type(cfg).__name__}")
+    for cfg in cfgs:
+        if not isinstance(cfg, TrainConfig):
+            raise ValueError(f"cfg must be a TrainConfig, got {type(cfg).__name__}")
     dev = pick_device(device)
+    precision = resolve_precision(precision, dev)
     n_threads = configure_threads(threads) if dev.type == "cpu" else torch.get_num_threads()
     if dev.type == "cpu":
         tune_allocator()
-    split = labdata.get_split(cfg.corpus)
+    return dev, n_threads, precision
 
-    torch.manual_seed(cfg.seed)
-    model = GPT(model_cfg).to(dev)
-    gen = torch.Generator().manual_seed(cfg.seed + 1)  # data order, independent of the init
-    noise_gen = torch.Generator().manual_seed(cfg.seed + 2)
-    decay = [p for p in model.parameters() if p.dim() >= 2]  # all weights are matrices
-    opt_kwargs = dict(lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), weight_decay=cfg.weight_decay)
-    if dev.type in ("cpu", "cuda"):
-        opt_kwargs["fused"] = True
-    opt = torch.optim.AdamW([{"params": decay}], **opt_kwargs)
 
-    n_steps = cfg.steps(model_cfg.n_ctx)
-    tokens_per_step = cfg.batch_size * model_cfg.n_ctx
+def _result(model_cfg: GPTConfig, cfg: TrainConfig, n_steps: int, curve: list, timing: dict) -> dict:
+    tokens = n_steps * cfg.batch_size * model_cfg.n_ctx
     fpt = model_cfg.flops_per_token
-    eval_at = sorted({max(0, round(n_steps * (i + 1) / cfg.n_evals) - 1) for i in range(cfg.n_evals)})
-    curve = []
-    if progress is None:
-        progress = sys.stderr.isatty()
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=n_steps, disable=not progress, desc=f"N={model_cfg.n_params_nonembedding:,}", leave=False)
-    t0 = time.perf_counter()
-    running, n_running = 0.0, 0
-    for step in range(n_steps):
-        lr = lr_at(step, n_steps, cfg)
-        for group in opt.param_groups:
-            group["lr"] = lr
-        x, y = labdata.sample_batch(split.train, cfg.batch_size, model_cfg.n_ctx, gen, cfg.data_limit)
-        _, loss = model(x.to(dev), y.to(dev))  # loss: mean nats/byte over (B, T)
-        loss.backward()
-        if cfg.grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-        opt.step()
-        opt.zero_grad(set_to_none=True)
-        running += loss.item()
-        n_running += 1
-        bar.update(1)
-        if step in eval_at:
-            val = evaluate(model, split.val, cfg.eval_tokens, dev)
-            point = {"step": step + 1, "tokens": (step + 1) * tokens_per_step,
-                     "flops": float(fpt) * (step + 1) * tokens_per_step, "lr": lr,
-                     "train_loss": running / n_running, "val_loss": val}
-            if cfg.noise_scale:
-                point["noise"] = _noise_scale(model, split, cfg, noise_gen, dev)
-            curve.append(point)
-            running, n_running = 0.0, 0
-            bar.set_postfix(val=f"{val:.3f}")
-    bar.close()
-    wall = time.perf_counter() - t0
-    tokens = n_steps * tokens_per_step
-    if not math.isfinite(curve[-1]["val_loss"]):
-        raise ValueError(f"training diverged (val loss {curve[-1]['val_loss']}); lower lr={cfg.lr}")
     return {
         "final_val_loss": curve[-1]["val_loss"],
         "curve": curve,
@@ -220,5 +264,306 @@ def train(model_cfg: GPTConfig, cfg: TrainConfig, *, device: str = "auto", threa
         "n_params_nonembedding": model_cfg.n_params_nonembedding,
         "n_params_embedding": model_cfg.n_params_embedding,
         "flops_per_token": fpt,
-        "timing": {"wall_s": wall, "tokens_per_s": tokens / wall, "device": str(dev), "threads": n_threads},
+        "timing": {**timing, "tokens_per_s": tokens / timing["wall_s"]},
     }
+
+
+def training_step(model: GPT, forward, opt, x: torch.Tensor, y: torch.Tensor, amp, grad_clip: float) -> torch.Tensor:
+    """One optimiser step of one model on inputs ``x`` and targets ``y`` (B, T); returns the loss (detached).
+
+    ``forward`` is the model or its compiled wrapper; ``amp`` the autocast
+    context (or a null one); ``opt`` a ``torch.optim`` optimiser whose learning
+    rate the caller has set.
+    """
+    with amp:
+        _, loss = forward(x, y)  # mean nats/byte over (B, T)
+    loss.backward()
+    if grad_clip > 0:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    opt.step()
+    opt.zero_grad(set_to_none=True)
+    return loss.detach()
+
+
+def train(model_cfg: GPTConfig, cfg: TrainConfig, *, device: str = "auto", threads: int | None = None,
+          progress: bool | None = None, precision: str = "auto", compile: bool = False,
+          deterministic: bool = True) -> dict:
+    """Train one model; return a JSON-able dict of results.
+
+    Keys: ``final_val_loss`` (nats/byte), ``curve`` (list of evaluation
+    points: step, tokens, flops, lr, train_loss, val_loss), ``flops`` (total
+    training FLOPs), ``tokens``, ``steps``, ``n_params_nonembedding``,
+    ``n_params_embedding``, ``flops_per_token``, plus ``timing`` (wall time,
+    tokens/s, device, threads, precision, ...) kept apart because it varies
+    run to run. ``precision``: ``"auto"`` (bf16 autocast on CUDA, fp32
+    elsewhere), ``"fp32"`` or ``"bf16"``. ``deterministic`` asks CUDA for
+    deterministic kernels (a CPU always is). ``progress=None`` shows a tqdm
+    bar only on an interactive terminal.
+    """
+    dev, n_threads, precision = _setup(model_cfg, [cfg], device, threads, precision)
+    dev_info = _setup_device(dev, deterministic)
+    split = labdata.get_split(cfg.corpus)
+    n_ctx = model_cfg.n_ctx
+
+    torch.manual_seed(cfg.seed)
+    model = GPT(model_cfg).to(dev)
+    noise_gen = torch.Generator().manual_seed(cfg.seed + 2)
+    decay = [p for p in model.parameters() if p.dim() >= 2]  # all weights are matrices
+    opt_kwargs = dict(lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), weight_decay=cfg.weight_decay)
+    if dev.type in ("cpu", "cuda"):
+        opt_kwargs["fused"] = True
+    opt = torch.optim.AdamW([{"params": decay}], **opt_kwargs)
+    forward = torch.compile(model) if compile else model
+
+    n_steps = cfg.steps(n_ctx)
+    tokens_per_step = cfg.batch_size * n_ctx
+    fpt = model_cfg.flops_per_token
+    text = split.train.to(dev)
+    starts = _run_starts(split.train.numel(), cfg, n_ctx, n_steps).to(dev)
+    val_set = _validation_set(split.val, n_ctx, cfg.eval_tokens, dev)
+    eval_at = set(_eval_steps(n_steps, cfg.n_evals))
+    amp = _autocast(dev, precision)
+    curve = []
+    if progress is None:
+        progress = sys.stderr.isatty()
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=n_steps, disable=not progress, desc=f"N={model_cfg.n_params_nonembedding:,}", leave=False)
+    t0 = time.perf_counter()
+    running = torch.zeros((), dtype=torch.float64, device=dev)  # summed on the device, read at evaluations
+    n_running = 0
+    with _nondeterministic_ops(dev.type == "cuda" and deterministic) as nondeterministic:
+        for step in range(n_steps):
+            lr = lr_at(step, n_steps, cfg)
+            for group in opt.param_groups:
+                group["lr"] = lr
+            x, y = labdata.windows(text, starts[step], n_ctx)
+            loss = training_step(model, forward, opt, x, y, amp, cfg.grad_clip)
+            running += loss.double()
+            n_running += 1
+            bar.update(1)
+            if step in eval_at:
+                model.eval()
+                with amp:
+                    val = float(_mean_loss(lambda a, b: forward(a, b)[1], val_set))
+                model.train()
+                point = {"step": step + 1, "tokens": (step + 1) * tokens_per_step,
+                         "flops": float(fpt) * (step + 1) * tokens_per_step, "lr": lr,
+                         "train_loss": float(running / n_running), "val_loss": val}
+                if cfg.noise_scale:
+                    point["noise"] = _noise_scale(model, split, cfg, noise_gen, dev)
+                curve.append(point)
+                running.zero_()
+                n_running = 0
+                bar.set_postfix(val=f"{val:.3f}")
+    bar.close()
+    wall = time.perf_counter() - t0
+    if not math.isfinite(curve[-1]["val_loss"]):
+        raise ValueError(f"training diverged (val loss {curve[-1]['val_loss']}); lower lr={cfg.lr}")
+    timing = {"wall_s": wall, "device": str(dev), "threads": n_threads, "precision": precision,
+              "compiled": bool(compile), "trainer": "sequential", "group_size": 1, **dev_info}
+    if nondeterministic:
+        timing["nondeterministic_ops"] = nondeterministic
+    return _result(model_cfg, cfg, n_steps, curve, timing)
+
+
+class StackedAdamW:
+    """AdamW (decoupled weight decay, ``torch.optim.AdamW``'s update) on a :class:`StackedGPT`'s ``flat``
+    parameters, with one learning rate and one weight decay per member (row).
+
+    Four whole-tensor updates per step whatever the model's depth; members
+    share the step count (they start together).
+    """
+
+    def __init__(self, model: StackedGPT, betas=(0.9, 0.95), eps: float = 1e-8):
+        self.model = model
+        self.beta1, self.beta2 = (check_scalar("beta", b, low=0, high=1, high_inclusive=False) for b in betas)
+        self.eps = check_scalar("eps", eps, low=0)
+        self.exp_avg = torch.zeros_like(model.flat)
+        self.exp_avg_sq = torch.zeros_like(model.flat)
+        self.t = 0
+
+    @torch.no_grad()
+    def step(self, lr: torch.Tensor, weight_decay: torch.Tensor) -> None:
+        """One update; ``lr`` and ``weight_decay`` are (K,) tensors on the parameters' device."""
+        p, g = self.model.flat, self.model.flat.grad
+        self.t += 1
+        lr = lr.to(p.dtype)[:, None]
+        p.mul_(1 - lr * weight_decay.to(p.dtype)[:, None])
+        self.exp_avg.lerp_(g, 1 - self.beta1)
+        self.exp_avg_sq.mul_(self.beta2).addcmul_(g, g, value=1 - self.beta2)
+        denom = (self.exp_avg_sq.sqrt() / math.sqrt(1 - self.beta2 ** self.t)).add_(self.eps)
+        p.addcdiv_(self.exp_avg * (lr / (1 - self.beta1 ** self.t)), denom, value=-1.0)
+
+    def keep_rows(self, rows: torch.Tensor) -> None:
+        """Keep (or, with a repeated row, fork) the optimiser state of these members, as
+        :meth:`StackedGPT.keep_rows` does their weights."""
+        self.exp_avg = self.exp_avg[rows]
+        self.exp_avg_sq = self.exp_avg_sq[rows]
+
+
+@torch.no_grad()
+def clip_rows_(grad: torch.Tensor, max_norm: torch.Tensor) -> torch.Tensor:
+    """Scale each row of ``grad`` (one member's gradient) to L2 norm at most ``max_norm[row]``, in place.
+
+    ``torch.nn.utils.clip_grad_norm_`` per member; ``max_norm`` 0 leaves the
+    row alone. Returns the norms before clipping.
+    """
+    norms = torch.linalg.vector_norm(grad, dim=1)
+    coef = torch.where(max_norm > 0, (max_norm / (norms + 1e-6)).clamp(max=1.0), torch.ones_like(norms))
+    grad.mul_(coef[:, None].to(grad.dtype))
+    return norms
+
+
+def stacked_training_step(model: StackedGPT, forward, opt: "StackedAdamW", x: torch.Tensor, y: torch.Tensor, amp,
+                          lr: torch.Tensor, weight_decay: torch.Tensor, grad_clip: torch.Tensor) -> torch.Tensor:
+    """One optimiser step of every member of ``model`` on ``x``, ``y`` (K, B, T); returns the K losses (detached).
+
+    ``lr``, ``weight_decay``, ``grad_clip``: (K,) tensors on the device, one per member.
+    """
+    with amp:
+        _, losses = forward(x, y)  # (K,) nats/byte
+    losses.sum().backward()  # each member's rows receive exactly its own loss's gradient
+    clip_rows_(model.flat.grad, grad_clip)
+    opt.step(lr, weight_decay)
+    model.flat.grad = None
+    return losses.detach()
+
+
+def _check_groupable(cfgs) -> None:
+    from scalinglaws.lab.records import GROUP_FIELDS
+
+    first = cfgs[0]
+    for i, c in enumerate(cfgs):
+        if c.noise_scale:
+            raise ValueError(f"cfgs[{i}] measures the noise scale: such runs train alone (use train)")
+        for f in GROUP_FIELDS:
+            if getattr(c, f) != getattr(first, f):
+                raise ValueError(f"cfgs: runs trained together must share {f} ({getattr(first, f)!r} in cfgs[0], "
+                                 f"{getattr(c, f)!r} in cfgs[{i}])")
+
+
+def train_group(model_cfg: GPTConfig, cfgs, *, device: str = "auto", threads: int | None = None,
+                progress: bool | None = None, precision: str = "auto", compile: bool = False,
+                deterministic: bool = True, on_finish=None) -> list[dict]:
+    """Train K runs of one shape together, as one :class:`StackedGPT`; return their results in order.
+
+    ``cfgs``: K :class:`TrainConfig` that agree on
+    :data:`~scalinglaws.lab.records.GROUP_FIELDS`; each keeps its own
+    learning rate and schedule, seed (the same initialisation and data order
+    as :func:`train` gives it), token budget, evaluations, weight decay,
+    clipping and ``data_limit``. A member that has taken its last step leaves
+    the group; ``on_finish(i, result)`` is called then, so a caller can record
+    it at once. Each result is what :func:`train` returns for that run, equal
+    to it up to float rounding (the batched products sum in another order);
+    ``timing["wall_s"]`` is the member's share of the group's time (the steps
+    it was in, split evenly among the members then), ``group_wall_s`` the
+    group's. A member whose loss diverged raises ``ValueError`` after the
+    others have finished.
+    """
+    cfgs = list(cfgs)
+    if not cfgs:
+        raise ValueError("cfgs: need at least one TrainConfig")
+    dev, n_threads, precision = _setup(model_cfg, cfgs, device, threads, precision)
+    _check_groupable(cfgs)
+    dev_info = _setup_device(dev, deterministic)
+    first = cfgs[0]
+    split = labdata.get_split(first.corpus)
+    n_ctx, K = model_cfg.n_ctx, len(cfgs)
+
+    models = []
+    for c in cfgs:  # each member's initialisation, exactly as train() draws it
+        torch.manual_seed(c.seed)
+        models.append(GPT(model_cfg))
+    model = StackedGPT.from_models(models).to(dev)
+    del models
+    opt = StackedAdamW(model, betas=(first.beta1, first.beta2))
+    forward = torch.compile(model) if compile else model
+
+    n_steps = [c.steps(n_ctx) for c in cfgs]
+    S = max(n_steps)
+    tokens_per_step = first.batch_size * n_ctx
+    fpt = model_cfg.flops_per_token
+    text = split.train.to(dev)
+    starts = torch.zeros(K, S, first.batch_size, dtype=torch.long)
+    lr_table = [[0.0] * S for _ in range(K)]
+    for i, c in enumerate(cfgs):
+        starts[i, :n_steps[i]] = _run_starts(split.train.numel(), c, n_ctx, n_steps[i])
+        lr_table[i][:n_steps[i]] = [lr_at(s, n_steps[i], c) for s in range(n_steps[i])]
+    starts = starts.to(dev)
+    lrs = torch.tensor(lr_table, dtype=torch.float64, device=dev)  # (K, S): read on the device, no host sync
+    weight_decay = torch.tensor([c.weight_decay for c in cfgs], device=dev)
+    grad_clip = torch.tensor([c.grad_clip for c in cfgs], device=dev)
+    eval_at = [set(_eval_steps(n, c.n_evals)) for n, c in zip(n_steps, cfgs)]
+    val_set = _validation_set(split.val, n_ctx, first.eval_tokens, dev)
+    amp = _autocast(dev, precision)
+
+    members = list(range(K))  # member (index into cfgs) of each row of the stacked model
+    rows = torch.arange(K, device=dev)  # the same, on the device
+    running = torch.zeros(K, dtype=torch.float64, device=dev)  # per row, read at evaluations
+    n_running = [0] * K
+    curves: list = [[] for _ in range(K)]
+    results: list = [None] * K
+    wall = [0.0] * K
+    if progress is None:
+        progress = sys.stderr.isatty()
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=S, disable=not progress, leave=False,
+               desc=f"{K} x N={model_cfg.n_params_nonembedding:,}")
+    t0 = t_last = time.perf_counter()
+    with _nondeterministic_ops(dev.type == "cuda" and deterministic) as nondeterministic:
+        for step in range(S):
+            x, y = labdata.windows(text, starts[rows, step], n_ctx)  # (K', B, T)
+            losses = stacked_training_step(model, forward, opt, x, y, amp, lrs[rows, step], weight_decay[rows],
+                                           grad_clip[rows])
+            running += losses.double()
+            for m in members:
+                n_running[m] += 1
+            bar.update(1)
+            due = [j for j, m in enumerate(members) if step in eval_at[m]]
+            if due:
+                sub = None if len(due) == len(members) else model.flat.detach()[due]
+                n_due = len(due)
+                with amp:
+                    val = _mean_loss(lambda a, b: forward(a.expand(n_due, *a.shape), b.expand(n_due, *b.shape),
+                                                          flat=sub)[1], val_set).tolist()
+                train_sum = running[due].tolist() if sub is not None else running.tolist()
+                for v, j, tr in zip(val, due, train_sum):
+                    m = members[j]
+                    curves[m].append({"step": step + 1, "tokens": (step + 1) * tokens_per_step,
+                                      "flops": float(fpt) * (step + 1) * tokens_per_step, "lr": lr_table[m][step],
+                                      "train_loss": tr / n_running[m], "val_loss": v})
+                    n_running[m] = 0
+                running[due] = 0.0
+                bar.set_postfix(val=f"{min(val):.3f}")
+            now = time.perf_counter()  # after any evaluation's read-back: the device has caught up
+            for m in members:
+                wall[m] += (now - t_last) / len(members)
+            t_last = now
+            done = [j for j, m in enumerate(members) if n_steps[m] == step + 1]
+            if done:
+                for j in done:
+                    m = members[j]
+                    timing = {"wall_s": wall[m], "device": str(dev), "threads": n_threads, "precision": precision,
+                              "compiled": bool(compile), "trainer": "stacked", "group_size": K,
+                              "group_wall_s": now - t0, **dev_info}
+                    results[m] = _result(model_cfg, cfgs[m], n_steps[m], curves[m], timing)
+                    if on_finish is not None and math.isfinite(results[m]["final_val_loss"]):
+                        on_finish(m, results[m])
+                keep = [j for j in range(len(members)) if j not in done]
+                if keep:
+                    idx = torch.tensor(keep, device=dev)
+                    model.keep_rows(idx)
+                    opt.keep_rows(idx)
+                    rows, running = rows[idx], running[idx]
+                    members = [members[j] for j in keep]
+    bar.close()
+    if nondeterministic:
+        for r in results:
+            r["timing"]["nondeterministic_ops"] = nondeterministic
+    diverged = [i for i, r in enumerate(results) if not math.isfinite(r["final_val_loss"])]
+    if diverged:
+        raise ValueError("training diverged for cfgs " + ", ".join(
+            f"[{i}] (lr={cfgs[i].lr}, val loss {results[i]['final_val_loss']})" for i in diverged) + "; lower lr")
+    return results

@@ -1,21 +1,28 @@
 # %% [raw]
 # # ASSIGNMENT CONFIG
-# name: ps_power_laws
-# init_cell: true
-# check_all_cell: true
-# export_cell: false
-# run_tests: false
-# generate: true
-# tests:
-#   files: false
+# name: ps1_power_laws
 
 # %% [markdown]
 # # Problem set 1: power laws
 #
-# Companion to the chapter *Power laws*. Answer in the cells marked `...`;
-# run `grader.check("qN")` to run the public tests (they check the form of an
-# answer, not its value: the hidden tests decide the marks). Use
-# `scalinglaws` freely unless a question says otherwise.
+# Companion to the chapter *Power laws*.
+#
+# **Learning goals.** After this set you can
+# - read the local log-log slope of a law with a floor, and say why it is smaller than the exponent;
+# - derive that slope in closed form and check it against a finite difference;
+# - fit $y = E + A x^{-\alpha}$ with a robust loss and judge the fit against the truth;
+# - turn "error falls as $n^{-1/2}$" into how much more data a tenfold gain costs.
+#
+# **Expected time:** about 60 minutes.
+#
+# **How this set is graded.** Answer in the cells marked `...`. Autograded
+# questions are checked by hidden tests when you submit; written questions are
+# read by a person. `grader.check("q1")` runs the public tests: **public tests
+# check only the form of your answer (a number, a shape, a range); hidden tests
+# check the value.** A question that says "without calling" a function gives no
+# points if your notebook calls it. If a cell raises an error, grading goes on:
+# only the tests that need the failed answer lose their points. To submit, run
+# the export cell at the end and upload the zip it writes.
 
 # %%
 import numpy as np
@@ -27,9 +34,11 @@ from scalinglaws import fitting
 # name: q1
 
 # %% [markdown]
-# **Q1 (numeric, 2 points).** A loss curve follows $L(x) = E + A x^{-\alpha}$
+# **Q1 (numeric, warm-up, 2 points).** A loss curve follows $L(x) = E + A x^{-\alpha}$
 # with $A = 12$, $\alpha = 0.3$ and $E = 1.7$. What is the *local* log-log
 # slope $s(x) = -\,d\log L/d\log x$ at $x = 10^4$? Store it in `s_q1`.
+# `powerlaw.local_exponent` computes it: use it (this question is about finding
+# your way in the library) or a finite difference.
 
 # %% [raw]
 # # BEGIN SOLUTION
@@ -69,11 +78,11 @@ assert abs(s_q1 - (-(np.log(_L(1e4 * np.exp(_h))) - np.log(_L(1e4 * np.exp(-_h))
 # name: q2
 
 # %% [markdown]
-# **Q2 (derivation, checked numerically, 3 points).** Derive a closed form of
-# the local slope $s(x)$ of $L = E + A x^{-\alpha}$ in terms of $\alpha$, $E$
-# and $L(x)$ only, and implement it as `my_local_slope(x, A, alpha, E)`
-# **without** calling `powerlaw.local_exponent`. Write the derivation in the
-# markdown cell below the code.
+# **Q2 (coding, core, 3 points).** Derive a closed form of the local slope
+# $s(x)$ of $L = E + A x^{-\alpha}$ in terms of $\alpha$, $E$ and $L(x)$ only,
+# and implement it as `my_local_slope(x, A, alpha, E)` **without** calling
+# `powerlaw.local_exponent` (a function that reaches it scores 0). Write the
+# derivation in Q2w below.
 
 # %% [raw]
 # # BEGIN SOLUTION
@@ -84,11 +93,6 @@ def my_local_slope(x, A, alpha, E):
     L = E + A * np.asarray(x, float) ** (-alpha)
     return alpha * (L - E) / L
     # END SOLUTION
-
-# %% [markdown]
-# $d\log L/d\log x = (x/L)\,dL/dx = (x/L)(-\alpha A x^{-\alpha-1}) = -\alpha (L - E)/L$,
-# so $s(x) = \alpha\,(L - E)/L$: the full $\alpha$ while $L \gg E$, falling
-# to 0 as the reducible part $L - E$ vanishes.
 
 # %% [raw]
 # # END SOLUTION
@@ -107,6 +111,8 @@ assert np.shape(my_local_slope(np.array([1.0, 10.0]), 1.0, 0.5, 0.0)) == (2,)
 hidden: true
 points: 2
 """ # END TEST CONFIG
+from ps_grading import forbid_in_function
+forbid_in_function(my_local_slope, ["local_exponent"])
 # against a central finite difference of log L in log x, at many parameter settings
 _rng = np.random.default_rng(0)
 for _ in range(20):
@@ -121,6 +127,8 @@ for _ in range(20):
 hidden: true
 points: 1
 """ # END TEST CONFIG
+from ps_grading import forbid_in_function
+forbid_in_function(my_local_slope, ["local_exponent"])
 # limits: no floor gives the full exponent
 assert abs(float(my_local_slope(1e3, 5.0, 0.4, 0.0)) - 0.4) < 1e-12
 
@@ -132,10 +140,35 @@ assert abs(float(my_local_slope(1e3, 5.0, 0.4, 0.0)) - 0.4) < 1e-12
 
 # %% [raw]
 # # BEGIN QUESTION
+# name: q2w
+# manual: true
+# points: 2
+
+# %% [markdown]
+# **Q2w (written derivation, 2 points).** Derive your closed form for $s(x)$
+# in a few lines, and say what it does when $L \gg E$ and when $L \to E$.
+
+# %% [raw]
+# # BEGIN SOLUTION
+
+# %% [markdown]
+# $d\log L/d\log x = (x/L)\,dL/dx = (x/L)(-\alpha A x^{-\alpha-1}) = -\alpha (L - E)/L$,
+# so $s(x) = \alpha\,(L - E)/L$: the full $\alpha$ while $L \gg E$, falling
+# to 0 as the reducible part $L - E$ vanishes. *Grading: 1 point for the
+# chain rule on $\log L$, 1 point for both limits.*
+
+# %% [raw]
+# # END SOLUTION
+
+# %% [raw]
+# # END QUESTION
+
+# %% [raw]
+# # BEGIN QUESTION
 # name: q3
 
 # %% [markdown]
-# **Q3 (coding, 3 points).** The cell below simulates twelve noisy
+# **Q3 (coding, core, 3 points).** The cell below simulates twelve noisy
 # measurements of a law with a floor. Fit $y = E + A x^{-\alpha}$ with
 # `fitting.fit_power_law` (Huber loss on log residuals, `loss="huber"`) and
 # store the fitted exponent and floor in `alpha_hat` and `E_hat`.
@@ -193,7 +226,7 @@ assert abs(alpha_hat - 0.35) < 0.1 and abs(E_hat - 1.8) < 0.2  # close to the tr
 # name: q4
 
 # %% [markdown]
-# **Q4 (numeric, 2 points).** The expected squared error of a sample mean is
+# **Q4 (numeric, warm-up, 2 points).** The expected squared error of a sample mean is
 # $\sigma^2/n$ (`powerlaw.mean_estimation_error`). By what factor must the
 # number of samples $n$ grow to cut the *root*-mean-squared error tenfold?
 # Store it in `n_factor`.
