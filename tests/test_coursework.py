@@ -7,8 +7,8 @@ zip alone: a fresh virtual environment gets only what the zip's
 solution must earn full marks, the blank notebook zero, a partly wrong
 notebook (one wrong answer, one cell that raises) exactly the points of its
 right answers, and the shortcuts named in the questions no more than the
-questions allow. Runtime: about five minutes on two shared cores, most of it
-the 27 graded notebooks (one kernel each, two at a time) and the fresh
+questions allow. Runtime: about six minutes on two shared cores, most of it
+the 30 graded notebooks (one kernel each, two at a time) and the fresh
 environment (``pip install``, about a minute with a warm pip cache); zips
 whose requirements are identical share one environment. The tests marked
 ``slow`` are these; the rest run in seconds.
