@@ -3,7 +3,7 @@
     python benchmarks/oracle_reference.py            # seeds 0..19
     python benchmarks/oracle_reference.py 0 100      # seeds 0..99
 
-Each student of the training-oracle project (``coursework/source/ps8_oracle.py``)
+Each student of the training-oracle project (``coursework/source/ps11_oracle.py``)
 gets their own hidden law. This runs the reference solution's code (its Q1 and
 Q2 solution cells, as written in the source) against the oracle of each seed,
 in memory, and prints the prediction's score out of 10 (``oracle.grade_prediction``),
@@ -22,7 +22,7 @@ import numpy as np
 from scalinglaws import chinchilla, fitting, oracle
 
 REPO = Path(__file__).resolve().parents[1]
-SOURCE = REPO / "coursework" / "source" / "ps8_oracle.py"
+SOURCE = REPO / "coursework" / "source" / "ps11_oracle.py"
 #: The scores at which the project awards a point each (see the source's Q2).
 THRESHOLDS = (1, 2, 3, 4, 5)
 

@@ -227,8 +227,9 @@ def test_approach2_recovers_exponents(law):
     f0 = fitting.fit_isoflop(exact.N, exact.C, exact.loss, exact.budget)
     assert f0.a == pytest.approx(a_true, abs=0.003)
     noisy = fitting.synthetic_isoflop(law, noise=0.005, seed=4)
-    f = fitting.fit_isoflop(noisy.N, noisy.C, noisy.loss, noisy.budget, bootstrap=30, seed=0)
-    assert f.a == pytest.approx(a_true, abs=0.02)
+    f = fitting.fit_isoflop(noisy.N, noisy.C, noisy.loss, noisy.budget, method="local")
+    lo, hi = f.intervals["a"]
+    assert lo < a_true < hi and hi - lo < 0.1
     assert f.a + f.b == pytest.approx(1.0)
     assert f.intervals["a"][0] < f.intervals["a"][1]
     N, D = f.predict(1e21)
@@ -270,7 +271,8 @@ def test_approach2_fixed_grid_biases_the_exponent_but_a_centred_grid_does_not(la
 def test_isoflop_minimum_of_a_parabola_is_exact():
     N = np.logspace(8, 10, 7)
     L = 2.0 + 0.1 * (np.log(N) - np.log(1e9)) ** 2
-    C, Nopt, Lmin = fitting.isoflop_minima(np.r_[N, N], np.r_[np.full(7, 1e20), np.full(7, 1e21)], np.r_[L, L])
+    C, Nopt, Lmin = fitting.isoflop_minima(np.r_[N, N], np.r_[np.full(7, 1e20), np.full(7, 1e21)], np.r_[L, L],
+                                           method="parabola")
     np.testing.assert_allclose(Nopt, [1e9, 1e9], rtol=1e-9)
     np.testing.assert_allclose(Lmin, [2.0, 2.0])
 

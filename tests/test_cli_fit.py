@@ -6,6 +6,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from scalinglaws import chinchilla as ch
 from scalinglaws import cli
@@ -144,3 +146,172 @@ def test_read_runs_errors(tmp_path):
         read_runs(path, ["N", "loss"])
     with pytest.raises(ValueError, match="at least 5"):
         fit_kaplan_nd([1e8] * 4, [1e9] * 4, [3.0] * 4)
+
+
+# --- forms, predictions, hold-out -------------------------------------------------------------------------
+
+
+def _csv(path, header, rows):
+    path.write_text(",".join(header) + "\n" + "\n".join(",".join(repr(float(v)) for v in r) for r in rows) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def gadre_csv(tmp_path_factory):
+    g = datasets.load_gadre2024()
+    g = g[g["dataset"] == "rpj"]
+    folder = tmp_path_factory.mktemp("gadre")
+    runs = _csv(folder / "runs.csv", ["params", "tokens", "c4"], g[["N", "D", "loss_c4_val"]].to_numpy())
+    small = g[~g["held_out"]]
+    train = _csv(folder / "train.csv", ["params", "tokens", "c4"], small[["N", "D", "loss_c4_val"]].to_numpy())
+    big = g[g["held_out"]]
+    targets = _csv(folder / "targets.csv", ["params", "tokens"], big[["N", "D"]].to_numpy())
+    return runs, train, targets, big["loss_c4_val"].to_numpy()
+
+
+GADRE_COLS = ["--n-col", "params", "--d-col", "tokens", "--loss-col", "c4"]
+
+
+def test_predict_gives_one_row_per_target_in_order_with_intervals(main, capsys, gadre_csv):
+    _, train, targets, truth = gadre_csv
+    assert main(["fit", str(train), "--form", "gadre", *GADRE_COLS, "--predict", str(targets),
+                 "--bootstrap", "60"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    preds = out["predictions"]
+    target_rows = np.loadtxt(targets, delimiter=",", skiprows=1)
+    assert [(p["N"], p["D"]) for p in preds] == [tuple(r) for r in target_rows]
+    for p, y in zip(preds, truth):
+        assert set(p) == {"N", "D", "loss", "low", "high"} and p["low"] < p["loss"] < p["high"]
+        assert abs(p["loss"] - y) / y < 0.03
+    assert out["level"] == 0.9 and out["bootstrap"] == 60
+
+
+def test_holdout_ranks_the_forms_by_their_error_on_the_largest_runs(main, capsys, gadre_csv):
+    runs, *_ = gadre_csv
+    assert main(["fit", str(runs), "--form", "chinchilla,gadre", *GADRE_COLS, "--holdout-above", "1e9",
+                 "--bootstrap", "20"]) == 0
+    out = json.loads(capsys.readouterr().out)["holdout"]
+    assert out["test_runs"] == 3 and out["train_runs"] == 32 and out["best"] == "gadre"
+    scored = [f for f in out["forms"] if "error" not in f]
+    assert [f["form"] for f in scored] == ["gadre", "chinchilla"]
+    assert scored[0]["mean_abs_error"] < scored[1]["mean_abs_error"] and len(scored[0]["errors"]) == 3
+    assert 0 <= scored[0]["covered"] <= 1
+
+
+def test_holdout_of_the_largest_size_tries_every_form_the_columns_allow(main, capsys, gadre_csv):
+    runs, *_ = gadre_csv
+    assert main(["fit", str(runs), "--form", "all", *GADRE_COLS, "--holdout", "--bootstrap", "0"]) == 0
+    out = json.loads(capsys.readouterr().out)["holdout"]
+    names = {f["form"] for f in out["forms"]}
+    assert names == {"chinchilla", "kaplan", "gadre", "data-constrained", "powerlaw"}
+    skipped = [f for f in out["forms"] if "error" in f]
+    assert [f["form"] for f in skipped] == ["data-constrained"] and "'U'" in skipped[0]["error"]
+
+
+def test_isoflop_form_reports_exponents_intervals_and_budgets(main, capsys, tmp_path):
+    porian = datasets.load_porian2024()
+    setting = porian.settings[1]
+    N, C, L = porian.runs(setting)
+    path = _csv(tmp_path / "iso.csv", ["N", "C", "loss"], np.column_stack([N, C, L]))
+    assert main(["fit", str(path), "--form", "isoflop", "--flops-col", "C"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["exponents"]["a"] == pytest.approx(porian.authors_fit[setting]["a"], abs=0.02)
+    assert out["exponents"]["a"] + out["exponents"]["b"] == pytest.approx(1.0)
+    lo, hi = out["intervals"]["a"]
+    assert lo < out["exponents"]["a"] < hi and out["interval_method"] == "t"
+    assert out["budgets"]["excluded"] and all(b["reason"] for b in out["budgets"]["excluded"])
+
+
+def test_isoflop_predicts_the_optimum_at_new_budgets(main, capsys, tmp_path):
+    runs = fitting.synthetic_isoflop(noise=0.0)
+    path = _csv(tmp_path / "iso.csv", ["N", "C", "loss"], np.column_stack([runs.N, runs.C, runs.loss]))
+    targets = _csv(tmp_path / "budgets.csv", ["C"], [[1e22], [1e23]])
+    assert main(["fit", str(path), "--form", "isoflop", "--flops-col", "C", "--predict", str(targets)]) == 0
+    preds = json.loads(capsys.readouterr().out)["predictions"]
+    assert [p["C"] for p in preds] == [1e22, 1e23]
+    for p in preds:
+        assert p["N_low"] <= p["N_opt"] <= p["N_high"] and p["D_opt"] == pytest.approx(p["C"] / (6 * p["N_opt"]))
+
+
+def test_data_constrained_form_reads_unique_tokens(main, capsys, tmp_path):
+    m = datasets.load_muennighoff2023()
+    path = _csv(tmp_path / "dc.csv", ["N", "D", "U", "loss"], m[["N", "D", "U", "loss"]].to_numpy())
+    assert main(["fit", str(path), "--form", "data-constrained", "--bootstrap", "0"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["coefficients"]["R_D_star"] == pytest.approx(15.39, rel=0.02)
+    assert out["free"] == ["R_D_star", "R_N_star"]
+
+
+# --- bad input: exit 2, one line that says what and where, never a traceback or NaN -----------------------
+
+
+BAD_FILES = {
+    "identical": ("N,D,loss\n" + "1e8,2e9,3.1\n" * 8, [], "identical"),
+    "constant": ("N,D,loss\n" + "".join(f"{10 ** (7 + i / 3):.3g},{10 ** (9 + i / 4):.3g},3.0\n" for i in range(8)),
+                 [], "constant"),
+    "header_only": ("N,D,loss\n", [], "no rows"),
+    "empty": ("", [], "empty"),
+    "text": ("N,D,loss\n1e8,2e9,3.1\n2e8,4e9,abc\n", [], "line 3"),
+    "missing": ("N,D\n1e8,2e9\n", [], "column 'loss'"),
+    "zero": ("N,D,loss\n1e8,0,3.1\n", [], "line 2"),
+    "negative": ("N,D,loss\n-1e8,2e9,3.1\n", [], "positive"),
+    "ragged": ("N,D,loss\n1e8,2e9,3.1\n2e8,4e9\n", [], "line 3"),
+    "few_sizes": ("N,C,loss\n" + "".join(f"{n},{c},{3 + abs(n / 1e8 - 2) / 10}\n" for c, sizes in
+                                         ((1e19, (1e8, 3e8)), (1e20, (3e8, 9e8)), (1e21, (1e8, 9e8)))
+                                         for n in sizes), ["--form", "isoflop", "--flops-col", "C"],
+                  "only 2 distinct model sizes"),
+    "one_budget_readable": ("N,C,loss\n" + "".join(f"{n},1e19,{3 + np.log(n / 2e8) ** 2 / 10:.6f}\n" for n in (1e8, 2e8, 4e8))
+                            + "".join(f"{n},1e20,{3 - n / 1e9:.6f}\n" for n in (1e8, 2e8, 4e8, 8e8)),
+                            ["--form", "isoflop", "--flops-col", "C"], "located at 1 of 2 budgets"),
+    "bad_level": ("N,D,loss\n1e8,2e9,3.1\n", ["--level", "1.5"], "--level"),
+    "bad_form_list": ("N,D,loss\n1e8,2e9,3.1\n", ["--form", "gadre,kaplan"], "--holdout"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_every_malformed_csv_exits_2_with_one_line(main, capsys, tmp_path, case):
+    text, extra, message = BAD_FILES[case]
+    path = tmp_path / f"{case}.csv"
+    path.write_text(text)
+    assert main(["fit", str(path), *extra]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1 and message in captured.err, captured.err
+    assert "Traceback" not in captured.err and "nan" not in captured.err.lower().replace("nans", "")
+
+
+def test_binary_file_says_it_is_not_utf8_and_where(main, capsys, tmp_path):
+    path = tmp_path / "runs.csv"
+    path.write_bytes(b"N,D,loss\n1e8,2e9,3.1\n\xff\xfe\x00binary")
+    assert main(["fit", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "not UTF-8" in err and "line 3" in err and err.count("\n") == 1
+
+
+def test_a_bad_target_file_names_itself(main, capsys, tmp_path, synthetic_csv):
+    targets = tmp_path / "targets.csv"
+    targets.write_text("N,D\n1e9,oops\n")
+    assert main(["fit", str(synthetic_csv), "--predict", str(targets), "--bootstrap", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "targets.csv" in err and "column 'D', line 2" in err
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=st.lists(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=4),
+                                         st.sampled_from(["", "0", "-1", "1e8", "3.0"])), min_size=3, max_size=3),
+                      min_size=0, max_size=8),
+       form=st.sampled_from(["chinchilla", "kaplan", "gadre", "powerlaw", "isoflop"]))
+def test_any_csv_either_fits_or_exits_2_with_one_line(tmp_path_factory, cells, form):
+    path = tmp_path_factory.mktemp("fuzz") / "runs.csv"
+    body = "\n".join(",".join(str(c).replace(",", ";").replace("\n", " ").replace("\r", " ") for c in row)
+                     for row in cells)
+    path.write_text("N,D,loss\n" + body + "\n", encoding="utf-8")
+    args = ["fit", str(path), "--form", form, "--bootstrap", "3"] + (["--flops-col", "D"] if form == "isoflop" else [])
+    import contextlib
+    import io
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = cli.main(args)
+    if status == 0:
+        json.loads(out.getvalue())  # strict JSON: a NaN would have been refused
+    else:
+        assert status == 2 and err.getvalue().count("\n") == 1 and out.getvalue() == ""

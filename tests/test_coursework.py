@@ -7,8 +7,8 @@ zip alone: a fresh virtual environment gets only what the zip's
 solution must earn full marks, the blank notebook zero, a partly wrong
 notebook (one wrong answer, one cell that raises) exactly the points of its
 right answers, and the shortcuts named in the questions no more than the
-questions allow. Runtime: about five minutes on two shared cores, most of it
-the 27 graded notebooks (one kernel each, two at a time) and the fresh
+questions allow. Runtime: about six minutes on two shared cores, most of it
+the 30 graded notebooks (one kernel each, two at a time) and the fresh
 environment (``pip install``, about a minute with a warm pip cache); zips
 whose requirements are identical share one environment. The tests marked
 ``slow`` are these; the rest run in seconds.
@@ -36,9 +36,11 @@ pytest.importorskip("otter")
 
 #: Autograded and manually graded points of each problem set.
 AUTO = {"ps1_power_laws": 10, "ps2_kaplan": 10, "ps3_critical_batch_size": 10, "ps4_early_stopping": 10,
-        "ps5_chinchilla": 10, "ps6_reconciling": 10, "ps7_overtraining": 10, "ps8_oracle": 8}
+        "ps5_chinchilla": 10, "ps6_reconciling": 10, "ps7_overtraining": 10,
+        "ps8_fitting_real_runs": 10, "ps11_oracle": 8}
 MANUAL = {"ps1_power_laws": 2, "ps2_kaplan": 2, "ps3_critical_batch_size": 2, "ps4_early_stopping": 3,
-          "ps5_chinchilla": 4, "ps6_reconciling": 2, "ps7_overtraining": 2, "ps8_oracle": 4}
+          "ps5_chinchilla": 4, "ps6_reconciling": 2, "ps7_overtraining": 2,
+          "ps8_fitting_real_runs": 4, "ps11_oracle": 4}
 STUDENT = {"email": "ada.lovelace@example.edu", "name": "Ada Lovelace", "sid": "1815"}
 OTHER = {"email": "charles.babbage@example.edu", "name": "Charles Babbage", "sid": "1791"}
 RAISE = 'raise RuntimeError("a student\'s cell that fails")'
@@ -72,9 +74,14 @@ PARTIAL = {
     "ps7_overtraining": ([("D_break_q1 = 3 * D_tr_llama", "D_break_q1 = 6 * D_tr_llama"),
                           ("s_star = law.beta / (law.alpha + law.beta)", RAISE)],
                          {"q1": 1, "q2": 0, "q3": 3, "q4": 2}),
+    # the form with the larger held-out error picked, and a failing cell between the two numbers
+    # of Q4: the ratio it measured before the error keeps its point, the theory loses its own
+    "ps8_fitting_real_runs": ([("best_q3 = min(_scores", "best_q3 = max(_scores"),
+                               ("theory_q4 = np.sqrt(1 / 160 - 1 / 200) / np.sqrt(1 / 200)", RAISE)],
+                              {"q1": 3, "q2": 2, "q3": 2, "q4": 1}),
     # twice the size and a loss 0.2 nats off (prediction score about 2.5 of 10: two of the five
     # thresholds), submitted without its ledger (the grader's re-run writes a new one: no ledger point)
-    "ps8_oracle": ([("N_pred = prediction.N_opt", "N_pred = 2 * prediction.N_opt"),
+    "ps11_oracle": ([("N_pred = prediction.N_opt", "N_pred = 2 * prediction.N_opt"),
                     ("L_pred = prediction.loss", "L_pred = prediction.loss + 0.2"),
                     ("x[ok].min(), x[ok].max()))", "x[ok].min(), x[ok].max()))\n\n\n" + RAISE)],
                    {"q1": 2, "q2": 2}),
@@ -85,7 +92,7 @@ PS1_SHORTCUT = ([("    L = E + A * np.asarray(x, float) ** (-alpha)\n    return 
                  ("from scalinglaws import powerlaw", "from scalinglaws import powerlaw\nslope_of = powerlaw.local_exponent")],
                 {"q1": 2, "q2": 0, "q3": 3, "q4": 2})
 #: The project's shortcut from the issue: the oracle's true answer (with a genuine ledger behind it).
-PS8_SHORTCUT = ([("N_pred = prediction.N_opt", "N_pred, L_pred = orc.true_answer(SEED)"),
+ORACLE_SHORTCUT = ([("N_pred = prediction.N_opt", "N_pred, L_pred = orc.true_answer(SEED)"),
                  ("L_pred = prediction.loss", "")],
                 {"q1": 0, "q2": 0})
 
@@ -134,14 +141,35 @@ def questions(source: Path) -> list[dict]:
 # the sources
 # ---------------------------------------------------------------------------
 def test_sets_are_numbered_in_the_order_of_the_chapters():
-    names = [p.stem for p in build.problem_sets()]
-    assert names == sorted(AUTO, key=lambda n: int(re.match(r"ps(\d+)", n)[1]))
-    toc = (REPO / "_toc.yml").read_text()
-    chapters = re.findall(r"file: chapters/(\w+)", toc)
-    order = [chapters.index(n.split("_", 1)[1]) for n in names[:-1]]  # ps8 is the project
-    assert order == sorted(order) and len(order) == 7
-    for i, p in enumerate(build.problem_sets(), start=1):
-        assert re.search(rf"^# # Problem set {i}\b", p.read_text(), flags=re.M), p.name
+    # chapter sets in table-of-contents order, the project last with the largest number; a
+    # number may be missing (kept for a chapter whose set is still to come), never repeated
+    sets = build.problem_sets()
+    names = [p.stem for p in sets]
+    numbers = [int(re.match(r"ps(\d+)_", n)[1]) for n in names]
+    assert sorted(names) == sorted(AUTO)
+    assert numbers[0] == 1 and all(a < b for a, b in zip(numbers, numbers[1:]))
+    projects = [p.stem for p in sets if re.search(r"^# # Problem set \d+ \(project\):", p.read_text(), flags=re.M)]
+    assert projects == names[-1:]
+    chapters = re.findall(r"file: chapters/(\w+)", (REPO / "_toc.yml").read_text())
+    order = [chapters.index(n.split("_", 1)[1]) for n in names[:-1]]
+    assert all(a < b for a, b in zip(order, order[1:])), names
+    for n, p in zip(numbers, sets):
+        assert re.search(rf"^# # Problem set {n}\b", p.read_text(), flags=re.M), p.name
+        assert build.summary(p)["number"] == n
+
+
+def test_problem_sets_refuses_a_repeated_or_missing_first_number(tmp_path, monkeypatch):
+    for stem in ("ps1_a", "ps3_b", "ps5_c"):  # gaps are allowed
+        (tmp_path / f"{stem}.py").write_text("")
+    monkeypatch.setattr(build, "SOURCE", tmp_path)
+    assert [p.stem for p in build.problem_sets()] == ["ps1_a", "ps3_b", "ps5_c"]
+    (tmp_path / "ps3_d.py").write_text("")
+    with pytest.raises(RuntimeError, match="each number once"):
+        build.problem_sets()
+    (tmp_path / "ps3_d.py").unlink()
+    (tmp_path / "ps1_a.py").unlink()
+    with pytest.raises(RuntimeError, match="from 1"):
+        build.problem_sets()
 
 
 @pytest.mark.parametrize("name", sorted(AUTO))
@@ -175,7 +203,7 @@ def test_every_edit_of_the_graded_notebooks_matches_its_source_once():
     # the partly wrong and shortcut notebooks are edits of the reference solutions: a source
     # that drifts must fail here, quickly, rather than in the slow grading tests
     cases = [(n, e) for n, (edits, _) in PARTIAL.items() for e in edits]
-    cases += [("ps1_power_laws", e) for e in PS1_SHORTCUT[0]] + [("ps8_oracle", e) for e in PS8_SHORTCUT[0]]
+    cases += [("ps1_power_laws", e) for e in PS1_SHORTCUT[0]] + [("ps11_oracle", e) for e in ORACLE_SHORTCUT[0]]
     for name, (old, _) in cases:
         assert (build.SOURCE / f"{name}.py").read_text().count(old) == 1, (name, old)
 
@@ -224,7 +252,7 @@ def test_student_notebook_has_answer_cells_export_cell_and_the_form_only_warning
     assert len(answer_cells) == len([q for q in questions(build.SOURCE / f"{name}.py") if q["manual"]])
     exports = [_source(c) for c in nb["cells"] if c["cell_type"] == "code" and "grader.export(" in _source(c)]
     assert len(exports) == 1 and "pdf=False" in exports[0]
-    if name == "ps8_oracle":
+    if name == "ps11_oracle":
         assert "oracle_ledger.json" in exports[0]
     text = "\n".join(_source(c) for c in nb["cells"])
     assert "Public tests check only the form of your answer" in text
@@ -299,21 +327,21 @@ def graded(assigned, tmp_path_factory):
         python = gradescope.create_environment(assigned[names[0]]["autograder"], tmp / f"env{i}")
         envs.update({n: python for n in names})
     # the project's submissions come from running the notebook as a student would
-    ps8 = assigned["ps8_oracle"]
-    reference8 = run_as_student(ps8["solution"], tmp / "student-ps8-reference")
-    shortcut8 = run_as_student(edit_notebook(ps8["solution"], tmp / "ps8-shortcut" / "ps8_oracle.ipynb",
-                                             PS8_SHORTCUT[0]), tmp / "student-ps8-shortcut")
+    project = assigned["ps11_oracle"]
+    reference_project = run_as_student(project["solution"], tmp / "student-project-reference")
+    shortcut_project = run_as_student(edit_notebook(project["solution"], tmp / "project-shortcut" / "ps11_oracle.ipynb",
+                                             ORACLE_SHORTCUT[0]), tmp / "student-project-shortcut")
     jobs = {}
     for name, m in assigned.items():
-        solution = reference8 if name == "ps8_oracle" else m["solution"]
+        solution = reference_project if name == "ps11_oracle" else m["solution"]
         jobs[(name, "solution")] = [solution]
         jobs[(name, "blank")] = [m["student"]]
         jobs[(name, "partial")] = [edit_notebook(m["solution"], tmp / "partial" / name / f"{name}.ipynb",
                                                  PARTIAL[name][0])]
     jobs[("ps1_power_laws", "shortcut")] = [edit_notebook(
         assigned["ps1_power_laws"]["solution"], tmp / "shortcut" / "ps1_power_laws.ipynb", PS1_SHORTCUT[0])]
-    jobs[("ps8_oracle", "shortcut")] = [shortcut8]
-    jobs[("ps8_oracle", "someone else's")] = [reference8]
+    jobs[("ps11_oracle", "shortcut")] = [shortcut_project]
+    jobs[("ps11_oracle", "someone else's")] = [reference_project]
     results = {}
     for python in set(envs.values()):
         keys = [k for k in jobs if envs[k[0]] == python]
@@ -361,13 +389,13 @@ def test_library_shortcut_inside_a_function_scores_zero_on_its_question(graded):
 
 @pytest.mark.slow
 def test_oracle_true_answer_scores_nothing(graded):
-    assert graded["results"][("ps8_oracle", "shortcut")]["scores"] == PS8_SHORTCUT[1]
+    assert graded["results"][("ps11_oracle", "shortcut")]["scores"] == ORACLE_SHORTCUT[1]
 
 
 @pytest.mark.slow
 def test_project_graded_for_another_submitter_scores_nothing(graded):
     # the seed follows from STUDENT_ID; Gradescope's metadata must name that student
-    assert graded["results"][("ps8_oracle", "someone else's")]["total"] == 0
+    assert graded["results"][("ps11_oracle", "someone else's")]["total"] == 0
 
 
 # ---------------------------------------------------------------------------

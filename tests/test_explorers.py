@@ -188,3 +188,14 @@ def test_lab_critical_batch_grows_as_the_target_loss_falls():
     assert b_crit[-1] > 2 * b_crit[0]
 
 
+
+
+def test_porian_explorer_reads_the_authors_exponent_and_the_parabola_misses_it():
+    ex = explorers.get("fitting-porian")
+    first = ex.frame()
+    assert first.number("a").value == pytest.approx(first.number("a_authors").value, abs=0.02)
+    assert first.number("a_low").value < first.number("a").value < first.number("a_high").value
+    last_layer = ex.controls[0].values[1]  # RefinedWeb, counting the last layer: asymmetric profiles
+    parabola = ex.frame(setting=last_layer, minimum="parabola")
+    assert abs(parabola.number("a").value - parabola.number("a_authors").value) > 0.05
+    assert abs(ex.frame(setting=last_layer).number("a").value - parabola.number("a_authors").value) < 0.02

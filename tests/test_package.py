@@ -89,3 +89,15 @@ def test_installed_copy_without_torch_refuses_training_in_one_line(installed, tm
     assert out.returncode == 2
     assert out.stderr.count("\n") == 1 and "PyTorch" in out.stderr, out.stderr
     assert "Traceback" not in out.stderr
+
+
+@pytest.mark.slow
+def test_installed_copy_loads_the_published_runs_and_the_coverage_table(installed, tmp_path):
+    code = """
+from scalinglaws import datasets
+print(len(datasets.load_porian2024().frame), len(datasets.load_gadre2024()), len(datasets.load_muennighoff2023()),
+      datasets.load_coverage().frame["trials"].min() >= 200)
+"""
+    out = _run_installed(installed, code, tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["1745", "104", "182", "True"]

@@ -13,7 +13,7 @@ import numbers
 import numpy as np
 
 __all__ = ["as_float_array", "check_positive", "check_finite", "check_same_length", "check_scalar", "check_in",
-           "check_instance", "scalar_or_array", "parse_number"]
+           "check_instance", "scalar_or_array", "parse_number", "positive_columns"]
 
 
 def as_float_array(name: str, value, *, positive: bool = False, nonnegative: bool = False, min_size: int = 0,
@@ -81,6 +81,13 @@ def check_same_length(**arrays: np.ndarray) -> int:
         described = ", ".join(f"{k} has {v}" for k, v in lengths.items())
         raise ValueError(f"arguments must have the same length: {described}")
     return next(iter(lengths.values()), 0)
+
+
+def positive_columns(**arrays) -> list[np.ndarray]:
+    """Each keyword as a flat, positive, finite float array, all of one length (a ``ValueError`` names the culprit)."""
+    out = [as_float_array(name, value, positive=True).ravel() for name, value in arrays.items()]
+    check_same_length(**dict(zip(arrays, out)))
+    return out
 
 
 def check_in(name: str, value, allowed) -> None:

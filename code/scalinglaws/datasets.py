@@ -20,16 +20,27 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 
-__all__ = ["data_file", "read_verified", "ChinchillaData", "load_epoch_data", "EPOCH_DATA"]
+__all__ = ["data_file", "read_verified", "read_table", "ChinchillaData", "load_epoch_data", "EPOCH_DATA",
+           "PorianData", "load_porian2024", "load_gadre2024", "load_muennighoff2023", "CoverageData", "load_coverage",
+           "PORIAN_DATA", "GADRE_DATA", "MUENNIGHOFF_DATA", "COVERAGE_DATA"]
 
 #: Epoch AI's digitised Chinchilla runs (Besiroglu et al. 2024).
 EPOCH_DATA = "chinchilla_svg_extracted.csv"
+#: Porian et al.'s (2024) IsoFLOP points of 15 settings.
+PORIAN_DATA = "porian2024.csv"
+#: Gadre et al.'s (2024) 104 over-training runs.
+GADRE_DATA = "gadre2024.csv"
+#: Muennighoff et al.'s (2023) 182 data-constrained runs.
+MUENNIGHOFF_DATA = "muennighoff2023.csv"
+#: How often each fitter's nominal 90% intervals cover the truth (``benchmarks/coverage.py``).
+COVERAGE_DATA = "fitting/coverage.csv"
 
 
 def data_file(name: str) -> Path:
-    """Path of the shipped data file ``name`` (e.g. ``"chinchilla_svg_extracted.csv"``)."""
-    return Path(str(importlib.resources.files("scalinglaws.data") / name))
+    """Path of the shipped data file ``name`` (e.g. ``"chinchilla_svg_extracted.csv"``, ``"fitting/coverage.csv"``)."""
+    return Path(str(importlib.resources.files("scalinglaws.data").joinpath(*name.split("/"))))
 
 
 def read_verified(name_or_path) -> tuple[bytes, dict]:
@@ -59,6 +70,20 @@ def _rows(raw: bytes) -> list[dict]:
     return list(csv.DictReader(io.StringIO(raw.decode("utf-8"))))
 
 
+def read_table(name_or_path) -> tuple[pd.DataFrame, dict]:
+    """A shipped CSV as a DataFrame and its sidecar metadata, after checking the file's SHA-256.
+
+    Columns whose every value parses as a number are numeric; ``true``/``false``
+    columns are booleans.
+    """
+    raw, meta = read_verified(name_or_path)
+    frame = pd.read_csv(io.BytesIO(raw), keep_default_na=False, na_values=[""])
+    for col in frame.columns:
+        if frame[col].dtype == object and set(frame[col].dropna().unique()) <= {"true", "false"}:
+            frame[col] = frame[col] == "true"
+    return frame, meta
+
+
 class ChinchillaData(NamedTuple):
     """Digitised runs of Hoffmann et al. Fig. 4 (left): N parameters, D tokens, C FLOPs, loss nats/token."""
 
@@ -85,3 +110,81 @@ def load_epoch_data(drop_outliers: bool = True, path=None) -> ChinchillaData:
         keep = L < np.sort(L)[-5]
         N, C, L = N[keep], C[keep], L[keep]
     return ChinchillaData(N, C / (6.0 * N), C, L)
+
+
+class PorianData(NamedTuple):
+    """Porian et al.'s IsoFLOP points: one row per (setting, budget, model size), and the authors' own fits.
+
+    ``settings`` lists the 15 settings in the file's order (the chain on
+    RefinedWeb, the attention-FLOP chain, Kaplan's count with tuned
+    hyper-parameters, the chain on OpenWebText2); ``authors_fit[setting]``
+    holds the authors' exponent ``a``, its 95% interval ``a_ci95``, the label
+    and their per-budget ``optima``. :meth:`runs` gives one setting's arrays.
+    """
+
+    frame: pd.DataFrame
+    settings: tuple
+    authors_fit: dict
+    meta: dict
+
+    def runs(self, setting: str):
+        """(N, C, loss) arrays of one setting (``N`` and ``C`` in the setting's own parameter count)."""
+        if setting not in self.authors_fit:
+            raise ValueError(f"setting must be one of {list(self.settings)!r}, got {setting!r}")
+        rows = self.frame[self.frame["setting"] == setting]
+        return rows["N"].to_numpy(float), rows["C"].to_numpy(float), rows["loss"].to_numpy(float)
+
+
+def load_porian2024(path=None) -> PorianData:
+    """Porian et al.'s (2024) IsoFLOP points of 15 settings (1,745 rows), checksum verified.
+
+    Source: formll/resolving-scaling-law-discrepancies (MIT), flattened by
+    ``data/flatten/porian2024.py``; ``path`` reads another copy with its sidecar.
+    """
+    frame, meta = read_table(PORIAN_DATA if path is None else Path(path))
+    settings = tuple(dict.fromkeys(frame["setting"]))
+    return PorianData(frame, settings, meta["authors_fit"], meta)
+
+
+def load_gadre2024(path=None) -> pd.DataFrame:
+    """Gadre et al.'s (2024) 104 over-training runs: N, D, M, C, eight losses, downstream errors, fit flags.
+
+    ``held_out`` marks the nine 1.4B and 6.9B runs. Source: mlfoundations/scaling
+    (MIT), flattened by ``data/flatten/gadre2024.py``; checksum verified.
+    """
+    frame, _ = read_table(GADRE_DATA if path is None else Path(path))
+    return frame
+
+
+def load_muennighoff2023(path=None) -> pd.DataFrame:
+    """Muennighoff et al.'s (2023) 182 runs with repeated data: N, D (tokens seen), U (unique tokens), loss.
+
+    Source: huggingface/datablations (Apache-2.0), flattened by
+    ``data/flatten/muennighoff2023.py``; checksum verified.
+    """
+    frame, _ = read_table(MUENNIGHOFF_DATA if path is None else Path(path))
+    return frame
+
+
+class CoverageData(NamedTuple):
+    """The calibration of the fitters' intervals: one row per case, and how it was made (``meta``)."""
+
+    frame: pd.DataFrame
+    meta: dict
+
+    def coverage(self, case: str) -> float:
+        """Share of the nominal-level intervals of ``case`` that covered the truth."""
+        rows = self.frame[self.frame["fitter"] == case]
+        if rows.empty:
+            raise ValueError(f"case must be one of {list(self.frame['fitter'])!r}, got {case!r}")
+        return float(rows["coverage"].iloc[0])
+
+
+def load_coverage(path=None) -> CoverageData:
+    """How often each fitter's nominal 90% intervals covered the truth in ``benchmarks/coverage.py``.
+
+    Checksum verified; the sidecar records the command, the commit, the
+    trials and the seeds.
+    """
+    frame, meta = read_table(COVERAGE_DATA if path is None else Path(path))
+    return CoverageData(frame, meta)

@@ -206,7 +206,7 @@ assert abs(gamma + _slope) < 1e-9
 # Chinchilla law (nine budgets from $6\times10^{18}$ to $3\times10^{21}$
 # FLOPs, nine sizes each, 0.5% noise). Apply Approach 2: fit a parabola in
 # $\log N$ at each budget, then a power law $N_\mathrm{opt} \propto C^a$ to the
-# minima. You may use `fitting.fit_isoflop`. Store the exponent in `a_hat`, and the
+# minima. You may use `fitting.fit_isoflop(..., method="parabola")`. Store the exponent in `a_hat`, and the
 # predicted compute-optimal size at $10^{24}$ FLOPs in `N_at_1e24` (the fit's
 # `predict`).
 
@@ -218,7 +218,7 @@ runs = fitting.synthetic_isoflop(CHINCHILLA, noise=0.005, seed=3)
 
 # %%
 # BEGIN SOLUTION
-fit_q3 = fitting.fit_isoflop(runs.N, runs.C, runs.loss, runs.budget)
+fit_q3 = fitting.fit_isoflop(runs.N, runs.C, runs.loss, runs.budget, method="parabola")
 # END SOLUTION
 a_hat = fit_q3.a  # SOLUTION
 N_at_1e24 = fit_q3.predict(1e24)[0]  # SOLUTION
@@ -240,7 +240,7 @@ assert 0 < a_hat < 1 and N_at_1e24 > 1e9
 hidden: true
 points: 2
 """ # END TEST CONFIG
-_ref = fitting.fit_isoflop(runs.N, runs.C, runs.loss, runs.budget)
+_ref = fitting.fit_isoflop(runs.N, runs.C, runs.loss, runs.budget, method="parabola")
 assert abs(a_hat - _ref.a) < 0.01
 
 # %%

@@ -6,8 +6,8 @@
   a static matplotlib figure, live ipywidgets sliders and the kernel-free HTML
   of the static site, all from one frame function.
 * one module per chapter (``power_laws``, ``kaplan``, ``critical_batch_size``,
-  ``early_stopping``, ``chinchilla``, ``reconciling``, ``overtraining``,
-  ``lab``): each frame is a plain, tested function ``<what>_frame(**settings)``
+  ``early_stopping``, ``chinchilla``, ``reconciling``, ``fitting_real_runs``,
+  ``overtraining``, ``lab``): each frame is a plain, tested function ``<what>_frame(**settings)``
   returning a :class:`Frame`, registered under a page-unique name.
 
     >>> from scalinglaws import explorers
@@ -21,6 +21,7 @@ from scalinglaws.explorers import (  # noqa: F401  (each module registers its ex
     chinchilla,
     critical_batch_size,
     early_stopping,
+    fitting_real_runs,
     kaplan,
     lab,
     overtraining,

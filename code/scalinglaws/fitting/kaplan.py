@@ -11,7 +11,7 @@ import numpy as np
 from scipy import optimize
 from scipy.optimize import curve_fit
 
-from scalinglaws._validation import as_float_array, check_same_length, check_scalar, scalar_or_array
+from scalinglaws._validation import as_float_array, check_same_length, check_scalar, positive_columns, scalar_or_array
 from scalinglaws.constants import KAPLAN_LND
 from scalinglaws.fitting.resampling import Resamples, ResampledFit, check_level
 from scalinglaws.fitting.resampling import bootstrap as bootstrap_resamples
@@ -33,6 +33,7 @@ class KaplanFit(ResampledFit):
     alpha_D: float
     objective: float
     n_points: int
+    residuals: np.ndarray | None = None  # log L - log L_hat per run
 
     @property
     def a(self) -> float:
@@ -48,6 +49,14 @@ class KaplanFit(ResampledFit):
         D = as_float_array("D", D, positive=True)
         out = np.exp(_kaplan_log_loss(self._theta(), np.log(N), np.log(D)))
         return out if out.ndim else float(out)
+
+    def predict_interval(self, N, D, level: float = 0.95, new_run: bool = True):
+        """Bootstrap band ``(lo, hi)`` of the loss at (N, D): for one new run (default) or for the law."""
+        N, D = positive_columns(N=N, D=D)
+        b = self.bootstrap_params
+        theta = np.column_stack([np.log(b[:, 0]), np.log(b[:, 1]), b[:, 2], b[:, 3]]) if b.size else np.empty((0, 4))
+        curves = np.exp(_kaplan_log_loss(theta.T[:, :, None], np.log(N)[None, :], np.log(D)[None, :]))
+        return self._band(curves, level, new_run, "fit_kaplan_nd")
 
     def _theta(self):
         return np.array([math.log(self.N_c), math.log(self.D_c), self.alpha_N, self.alpha_D])
@@ -91,10 +100,7 @@ def fit_kaplan_nd(N, D, L, *, bootstrap: int = 0, seed: int = 0, level: float = 
     bootstrap = check_scalar("bootstrap", bootstrap, low=0, integer=True)
     seed = check_scalar("seed", seed, low=0, integer=True)
     level = check_level(level)
-    N = as_float_array("N", N, positive=True).ravel()
-    D = as_float_array("D", D, positive=True).ravel()
-    L = as_float_array("L", L, positive=True).ravel()
-    check_same_length(N=N, D=D, L=L)
+    N, D, L = positive_columns(N=N, D=D, L=L)
     if N.size < 5:
         raise ValueError(f"N needs at least 5 runs, got {N.size}")
     logN, logD, logL = np.log(N), np.log(D), np.log(L)
@@ -109,11 +115,14 @@ def fit_kaplan_nd(N, D, L, *, bootstrap: int = 0, seed: int = 0, level: float = 
         lNc, lDc, aN, aD = _kaplan_fit_once(logN[idx], logD[idx], logL[idx], [best.x]).x
         return [math.exp(lNc), math.exp(lDc), aN, aD, aD / (aN + aD), aN / (aN + aD)]
 
-    res = bootstrap_resamples(refit, N.size, names, resamples=bootstrap, seed=seed, level=level) if bootstrap \
-        else Resamples.empty(names, level)
     lNc, lDc, aN, aD = best.x
+    estimate = [math.exp(lNc), math.exp(lDc), aN, aD, aD / (aN + aD), aN / (aN + aD)]
+    res = bootstrap_resamples(refit, N.size, names, resamples=bootstrap, seed=seed, level=level, estimate=estimate,
+                              max_rows=2000) if bootstrap else Resamples.empty(names, level)
+    resid = logL - _kaplan_log_loss(best.x, logN, logD)
+    resid.setflags(write=False)
     return KaplanFit(N_c=math.exp(lNc), D_c=math.exp(lDc), alpha_N=float(aN), alpha_D=float(aD),
-                     objective=float(best.cost), n_points=int(N.size), resamples=res)
+                     objective=float(best.cost), n_points=int(N.size), resamples=res, residuals=resid)
 
 
 class LearningCurveFit(NamedTuple):

@@ -16,10 +16,10 @@ from scipy import optimize
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from scalinglaws._validation import as_float_array, check_in, check_same_length, check_scalar
+from scalinglaws._validation import as_float_array, check_in, check_scalar, positive_columns
 from scalinglaws.chinchilla import loss
 from scalinglaws.constants import ParametricLoss
-from scalinglaws.fitting.resampling import Resamples, ResampledFit, check_level
+from scalinglaws.fitting.resampling import Resamples, ResampledFit, check_level, residual_bootstrap
 from scalinglaws.fitting.resampling import bootstrap as bootstrap_resamples
 
 __all__ = ["HOFFMANN_GRID", "HUBER_DELTA", "hoffmann_grid", "huber_objective", "ParametricFit", "fit_parametric",
@@ -100,10 +100,7 @@ def _value_and_grad(theta, logN, logD, logL, delta, scale):
 
 
 def _check_runs(N, D, L, min_points):
-    N = as_float_array("N", N, positive=True).ravel()
-    D = as_float_array("D", D, positive=True).ravel()
-    L = as_float_array("L", L, positive=True).ravel()
-    check_same_length(N=N, D=D, L=L)
+    N, D, L = positive_columns(N=N, D=D, L=L)
     if N.size < min_points:
         raise ValueError(f"N needs at least {min_points} runs, got {N.size}")
     return N, D, L
@@ -119,9 +116,26 @@ def _one_blas_thread():
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def _lbfgsb(theta0, logN, logD, logL, delta, scale, tight=True, analytic=True):
-    fun = (lambda t: _value_and_grad(t, logN, logD, logL, delta, scale)) if analytic else \
-        (lambda t: scale * float(_huber(_log_predict(t, logN, logD)[0] - logL, delta).sum()))
+def _tied_value_and_grad(theta, logN, logD, logL, delta, scale):
+    """The objective with beta = alpha: theta = (a, b, e, alpha); the shared exponent gets both gradients."""
+    f, g = _value_and_grad(np.append(theta, theta[3]), logN, logD, logL, delta, scale)
+    return f, np.array([g[0], g[1], g[2], g[3] + g[4]])
+
+
+def expand(theta) -> np.ndarray:
+    """A tied (a, b, e, alpha) as the full (a, b, e, alpha, beta = alpha); a full theta is returned as is."""
+    theta = np.asarray(theta, dtype=float)
+    return np.append(theta, theta[3]) if theta.size == 4 else theta
+
+
+def _lbfgsb(theta0, logN, logD, logL, delta, scale, tight=True, analytic=True, tied=False):
+    if tied:
+        analytic = True
+        fun = lambda t: _tied_value_and_grad(t, logN, logD, logL, delta, scale)  # noqa: E731
+    elif analytic:
+        fun = lambda t: _value_and_grad(t, logN, logD, logL, delta, scale)  # noqa: E731
+    else:
+        fun = lambda t: scale * float(_huber(_log_predict(t, logN, logD)[0] - logL, delta).sum())  # noqa: E731
     options = {"maxiter": 20_000, "maxfun": 40_000, "ftol": 1e-15, "gtol": 1e-13, "maxcor": 20} if tight else {}
     return optimize.minimize(fun, np.asarray(theta0, float), jac=analytic, method="L-BFGS-B", options=options)
 
@@ -146,6 +160,7 @@ class ParametricFit(ResampledFit):
     delta: float
     reduction: str
     converged: bool
+    residuals: np.ndarray | None = None  # log L - log L_hat per run
 
     @property
     def a(self) -> float:
@@ -171,6 +186,12 @@ class ParametricFit(ResampledFit):
         """Fitted loss (nats/token) at N parameters and D tokens."""
         return loss(N, D, self.law)
 
+    def predict_interval(self, N, D, level: float = 0.95, new_run: bool = True):
+        """Bootstrap band ``(lo, hi)`` of the loss at (N, D): for one new run (default) or for the law."""
+        N, D = positive_columns(N=N, D=D)
+        E, A, B, al, be = (self.bootstrap_params[:, i, None] for i in range(5))
+        return self._band(E + A * N[None, :] ** -al + B * D[None, :] ** -be, level, new_run, "fit_parametric")
+
     def to_dict(self) -> dict:
         """JSON-serialisable summary."""
         return {
@@ -186,61 +207,110 @@ class ParametricFit(ResampledFit):
         }
 
 
-def _make_fit(theta, f, n, n_starts, delta, reduction, converged, res: Resamples | None = None):
+def _make_fit(theta, f, n, n_starts, delta, reduction, converged, res: Resamples | None = None, logs=None):
     a, b, e, al, be = (float(v) for v in theta)
     res = res or Resamples.empty(_PARAM_NAMES + ("a", "b"))
+    resid = None
+    if logs is not None:
+        logN, logD, logL = logs
+        resid = logL - _log_predict(theta, logN, logD)[0]
+        resid.setflags(write=False)
     return ParametricFit(E=math.exp(e), A=math.exp(a), B=math.exp(b), alpha=al, beta=be, objective=float(f),
                          n_points=int(n), n_starts=int(n_starts), delta=float(delta), reduction=reduction,
-                         converged=bool(converged), resamples=res)
+                         converged=bool(converged), resamples=res, residuals=resid)
+
+
+#: Rows above which the multi-start runs on an evenly spread subset and only the winner sees every row.
+SCREEN_ROWS = 2000
+#: Floats one screening chunk may hold (its temporaries stay near 40 MB whatever the number of rows).
+_SCREEN_FLOATS = 1_000_000
 
 
 def _screen(grid, logN, logD, logL, delta, k):
-    """Objective at every grid point (vectorised, in chunks); return the k best distinct starts."""
+    """Objective at every grid point (vectorised, in chunks of bounded memory); return the k best starts.
+
+    A grid of 4-vectors (a, b, e, alpha) is screened with beta = alpha.
+    """
     values = np.empty(len(grid))
-    for i in range(0, len(grid), 500):
-        pred, _ = _log_predict(grid[i:i + 500], logN, logD)
-        values[i:i + 500] = _huber(pred - logL, delta).sum(axis=-1)
+    step = max(1, _SCREEN_FLOATS // (3 * logN.size))
+    full = grid if grid.shape[1] == 5 else np.column_stack([grid, grid[:, 3]])
+    for i in range(0, len(grid), step):
+        pred, _ = _log_predict(full[i:i + step], logN, logD)
+        values[i:i + step] = _huber(pred - logL, delta).sum(axis=-1)
     order = np.argsort(values, kind="stable")
     return grid[order[:k]]
 
 
-def _fast_fit(logN, logD, logL, delta, scale, n_starts, extra_starts=()):
-    """Screen the grid, run L-BFGS-B (default tolerances) from the best starts, polish the winner tightly."""
-    starts = list(extra_starts) + list(_screen(hoffmann_grid(), logN, logD, logL, delta, n_starts))
-    best = None
-    for s in starts:
-        res = _lbfgsb(s, logN, logD, logL, delta, scale, tight=False)
-        if best is None or res.fun < best.fun:
-            best = res
-    # Polish: tight tolerances from the best point until the objective stops moving.
+def _polish(theta, logN, logD, logL, delta, scale, best=None, tied=False):
+    """Tight L-BFGS-B from ``theta`` until the objective stops moving (at most 5 restarts)."""
     for _ in range(5):
-        res = _lbfgsb(best.x, logN, logD, logL, delta, scale, tight=True)
-        improved = res.fun < best.fun - 1e-13 * max(1.0, abs(best.fun))
-        if res.fun <= best.fun:
+        res = _lbfgsb(theta if best is None else best.x, logN, logD, logL, delta, scale, tight=True, tied=tied)
+        improved = best is None or res.fun < best.fun - 1e-13 * max(1.0, abs(best.fun))
+        if best is None or res.fun <= best.fun:
             best = res
         if not improved:
             break
+    return best
+
+
+def _subset(n, rows=SCREEN_ROWS):
+    """Indices of at most ``rows`` rows spread evenly over all of them (deterministic)."""
+    return np.arange(n) if n <= rows else np.unique(np.linspace(0, n - 1, rows).round().astype(int))
+
+
+def _fast_fit(logN, logD, logL, delta, scale, n_starts, extra_starts=(), tied=False):
+    """Screen the grid, run L-BFGS-B (default tolerances) from the best starts, polish the winner tightly.
+
+    With more than :data:`SCREEN_ROWS` runs the screen and the multi-start
+    use an evenly spread subset (its objective rescaled to the full sum), and
+    only the polish sees every run: the cost of a fit grows with the number
+    of runs through one L-BFGS-B run instead of thirteen.
+    """
+    sub = _subset(logN.size)
+    sN, sD, sL = logN[sub], logD[sub], logL[sub]
+    sscale = scale * logN.size / sub.size
+    grid = hoffmann_grid()
+    if tied:  # Hoffmann's grid with beta = alpha: 6 x 6 x 5 x 5 = 900 starts
+        grid = grid[grid[:, 3] == grid[:, 4], :4]
+    starts = list(extra_starts) + list(_screen(grid, sN, sD, sL, delta, n_starts))
+    best = None
+    for s in starts:
+        res = _lbfgsb(s, sN, sD, sL, delta, sscale, tight=False, tied=tied)
+        if best is None or res.fun < best.fun:
+            best = res
+    if sub.size < logN.size:
+        best = _polish(best.x, logN, logD, logL, delta, scale, tied=tied)
+    else:
+        best = _polish(best.x, logN, logD, logL, delta, scale, best, tied=tied)
     return best, len(starts)
 
 
 def fit_parametric(N, D, L, *, delta: float = HUBER_DELTA, reduction: str = "sum", n_starts: int = 12,
-                   bootstrap: int = 0, seed: int = 0, level: float = 0.95, progress: bool = False) -> ParametricFit:
+                   bootstrap: int = 0, resampling: str = "pairs", seed: int = 0, level: float = 0.95,
+                   progress: bool = False) -> ParametricFit:
     """Approach 3 (Hoffmann et al. 2022, Eq. 3): fit L(N, D) = E + A/N^alpha + B/D^beta to runs.
 
     Minimises sum_i Huber_delta(LSE(a - alpha log N_i, b - beta log D_i, e) - log L_i)
     with scipy's L-BFGS-B and the analytic gradient. The smart multi-start
     evaluates the objective at all 4500 points of Hoffmann's grid (one
-    vectorised pass), starts L-BFGS-B (tight tolerances) from the ``n_starts``
-    best, and polishes the winner. On Epoch's 240 points this reaches the same
-    optimum as running L-BFGS-B from all 4500 starts (``fit_parametric_grid``)
-    in a small fraction of the time (see ``benchmarks/chinchilla_fit.py``).
+    vectorised pass), starts L-BFGS-B from the ``n_starts`` best, and
+    polishes the winner with tight tolerances. On Epoch's 240 points this
+    reaches the same optimum as running L-BFGS-B from all 4500 starts
+    (``fit_parametric_grid``) in a small fraction of the time (see
+    ``benchmarks/chinchilla_fit.py``). Beyond 2,000 runs the screen and the
+    multi-start use an evenly spread subset and only the polish sees every
+    run, so the time grows slowly with the number of runs.
 
-    ``bootstrap=K`` refits K resamples of the runs (with replacement), each
-    started from the full-data optimum and the 3 best grid points of the
-    resample, and stores percentile intervals at ``level`` for E, A, B,
-    alpha, beta and the frontier exponents a, b.
+    ``bootstrap=K`` refits K resamples, each polished from the full-data
+    optimum, and stores percentile intervals at ``level`` for E, A, B,
+    alpha, beta and the frontier exponents a, b. ``resampling`` is
+    ``"pairs"`` (runs drawn with replacement; the default, whose nominal 90%
+    intervals of ``a`` cover the truth about 90% of the time in
+    ``benchmarks/coverage.py``) or ``"residual"`` (the design kept, log
+    residuals resampled).
     """
     check_in("reduction", reduction, ("sum", "mean"))
+    check_in("resampling", resampling, ("pairs", "residual"))
     delta = check_scalar("delta", delta, low=0.0, low_inclusive=False)
     n_starts = check_scalar("n_starts", n_starts, low=1, high=4500, integer=True)
     bootstrap = check_scalar("bootstrap", bootstrap, low=0, integer=True)
@@ -251,21 +321,36 @@ def fit_parametric(N, D, L, *, delta: float = HUBER_DELTA, reduction: str = "sum
     scale = 1.0 if reduction == "sum" else 1.0 / N.size
     with _one_blas_thread():
         best, n_used = _fast_fit(logN, logD, logL, delta, scale, n_starts)
-        res = _bootstrap_parametric(logN, logD, logL, delta, scale, best.x, bootstrap, seed, level, progress)
-    return _make_fit(best.x, best.fun, N.size, n_used, delta, reduction, best.success, res)
+        res = _bootstrap_parametric(logN, logD, logL, delta, scale, best.x, bootstrap, resampling, seed, level,
+                                    progress)
+    return _make_fit(best.x, best.fun, N.size, n_used, delta, reduction, best.success, res, (logN, logD, logL))
 
 
-def _bootstrap_parametric(logN, logD, logL, delta, scale, theta, bootstrap, seed, level, progress):
-    def refit(idx):
-        res, _ = _fast_fit(logN[idx], logD[idx], logL[idx], delta, scale, 3, extra_starts=[theta])
-        a, b, e, al, be = res.x
-        return [np.exp(e), np.exp(a), np.exp(b), al, be, be / (al + be), al / (al + be)]
+def _public(theta):
+    a, b, e, al, be = theta
+    return [np.exp(e), np.exp(a), np.exp(b), al, be, be / (al + be), al / (al + be)]
 
+
+def _bootstrap_parametric(logN, logD, logL, delta, scale, theta, bootstrap, resampling, seed, level, progress):
     names = _PARAM_NAMES + ("a", "b")
     if not bootstrap:
         return Resamples.empty(names, level)
+    estimate = _public(theta)
+    if resampling == "residual":
+        log_fit, _ = _log_predict(theta, logN, logD)
+
+        def refit_y(y):
+            return _public(_polish(theta, logN, logD, np.log(y), delta, scale).x)
+
+        return residual_bootstrap(refit_y, np.exp(log_fit), logL - log_fit, names, resamples=bootstrap,
+                                  estimate=estimate, n_params=5, seed=seed, level=level, method="percentile",
+                                  progress=progress)
+
+    def refit(idx):
+        return _public(_polish(theta, logN[idx], logD[idx], logL[idx], delta, scale).x)
+
     return bootstrap_resamples(refit, logN.size, names, resamples=bootstrap, seed=seed, level=level,
-                               progress=progress)
+                               estimate=estimate, max_rows=SCREEN_ROWS, progress=progress)
 
 
 def fit_parametric_grid(N, D, L, *, delta: float = HUBER_DELTA, reduction: str = "sum", grid=None,

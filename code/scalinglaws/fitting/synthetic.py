@@ -6,12 +6,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from scalinglaws._validation import as_float_array, check_instance, check_scalar
+from scalinglaws._validation import as_float_array, check_in, check_instance, check_scalar
 from scalinglaws.chinchilla import compute_optimal
 from scalinglaws.constants import CHINCHILLA, ParametricLoss
 from scalinglaws.fitting.frontier import TrainingCurve
 
-__all__ = ["SyntheticRuns", "synthetic_isoflop", "synthetic_training_curves"]
+__all__ = ["SyntheticRuns", "synthetic_isoflop", "synthetic_training_curves", "DESIGNS"]
 
 
 class SyntheticRuns(NamedTuple):
@@ -33,12 +33,21 @@ def _noisy(L, rng, noise, outlier_fraction):
     return L
 
 
+DESIGNS = ("centred", "fixed")
+
+
 def synthetic_isoflop(law: ParametricLoss = CHINCHILLA, budgets=(6e18, 1e19, 3e19, 6e19, 1e20, 3e20, 6e20, 1e21, 3e21),
                       n_per_budget: int = 9, span: float = 8.0, noise: float = 0.005, outlier_fraction: float = 0.0,
-                      seed: int = 0) -> SyntheticRuns:
-    """IsoFLOP runs from a known law: per budget, ``n_per_budget`` model sizes log-spaced over
-    [N_opt/span, N_opt*span] around the law's own optimum (with a random shift of the window),
-    D = C/(6N), loss = L(N, D) x exp(noise x standard normal).
+                      seed: int = 0, design: str = "centred") -> SyntheticRuns:
+    """IsoFLOP runs from a known law: D = C/(6N), loss = L(N, D) x exp(noise x standard normal).
+
+    ``design="centred"``: per budget, ``n_per_budget`` model sizes
+    log-spaced over [N_opt/span, N_opt*span] around the law's own optimum
+    (with a random shift of the window by up to span^0.3 either way).
+    ``design="fixed"``: the same ``n_per_budget`` sizes at every budget, as
+    a sweep that trains one family of models at every budget does; they run
+    from half the optimum of the smallest budget to twice the optimum of the
+    largest, so the minimum moves across the grid from one edge to the other.
 
     Default budgets are Hoffmann et al.'s nine, 6e18 to 3e21 FLOPs.
     """
@@ -49,11 +58,18 @@ def synthetic_isoflop(law: ParametricLoss = CHINCHILLA, budgets=(6e18, 1e19, 3e1
     noise = check_scalar("noise", noise, low=0.0)
     outlier_fraction = check_scalar("outlier_fraction", outlier_fraction, low=0.0, high=1.0)
     seed = check_scalar("seed", seed, low=0, integer=True)
+    check_in("design", design, DESIGNS)
     rng = np.random.default_rng(seed)
+    if design == "fixed":
+        optima = compute_optimal(budgets, law).N_opt
+        grid = np.geomspace(optima.min() / 2.0, optima.max() * 2.0, n_per_budget)
     Ns, Cs, ks = [], [], []
     for k, C in enumerate(budgets):
-        center = compute_optimal(C, law).N_opt * span ** rng.uniform(-0.3, 0.3)
-        N = center * np.logspace(-np.log10(span), np.log10(span), n_per_budget)
+        if design == "fixed":
+            N = grid
+        else:
+            center = compute_optimal(C, law).N_opt * span ** rng.uniform(-0.3, 0.3)
+            N = center * np.logspace(-np.log10(span), np.log10(span), n_per_budget)
         Ns.append(N)
         Cs.append(np.full(n_per_budget, C))
         ks.append(np.full(n_per_budget, k))

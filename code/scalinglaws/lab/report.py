@@ -119,9 +119,11 @@ def fit_isoflop_runs(records: list[dict], *, bootstrap: int = 200, seed: int = 0
     N = t["N"] if count == "nonembedding" else t["N_total"]
     note = None
     try:
-        approach2 = fit_isoflop(N, t["C"], t["L"], budget=t["budget"], bootstrap=bootstrap, seed=seed)
+        # the lab reads its few-size profiles with parabolas, as its chapter describes
+        approach2 = fit_isoflop(N, t["C"], t["L"], budget=t["budget"], method="parabola", bootstrap=bootstrap,
+                                seed=seed)
     except OverflowError:  # a degenerate resample (flat parabola) overflowed: report the point fit only
-        approach2 = fit_isoflop(N, t["C"], t["L"], budget=t["budget"], bootstrap=0)
+        approach2 = fit_isoflop(N, t["C"], t["L"], budget=t["budget"], method="parabola", bootstrap=0)
         note = "bootstrap failed on a degenerate resample; no interval"
     profiles = []
     for b in np.unique(t["budget"]):

@@ -1,12 +1,12 @@
 # %% [raw]
 # # ASSIGNMENT CONFIG
-# name: ps8_oracle
+# name: ps11_oracle
 # export_cell:
 #   files:
 #   - oracle_ledger.json
 
 # %% [markdown]
-# # Problem set 8 (project): spend a compute budget, fit a law, predict the big model
+# # Problem set 11 (project): spend a compute budget, fit a law, predict the big model
 #
 # Companion to the chapters *Chinchilla* and *The training lab*. You have a
 # "training API" (`scalinglaws.oracle.TrainingOracle`) and a budget of
