@@ -20,11 +20,20 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 
-__all__ = ["data_file", "read_verified", "ChinchillaData", "load_epoch_data", "EPOCH_DATA"]
+__all__ = ["data_file", "read_verified", "read_table", "ChinchillaData", "load_epoch_data", "EPOCH_DATA",
+           "load_gadre2024", "GADRE_DATA", "load_ruan2024", "RUAN_DATA", "RUAN_BENCHMARKS"]
 
 #: Epoch AI's digitised Chinchilla runs (Besiroglu et al. 2024).
 EPOCH_DATA = "chinchilla_svg_extracted.csv"
+#: Gadre et al.'s (2024) 104 over-training runs.
+GADRE_DATA = "gadre2024.csv"
+#: Ruan et al.'s (2024) 148 public base models with eight benchmark scores.
+RUAN_DATA = "ruan2024.csv"
+#: Ruan et al.'s benchmarks: column -> chance accuracy (the score a model that guesses gets).
+RUAN_BENCHMARKS = {"mmlu": 0.25, "arc_c": 0.25, "hellaswag": 0.25, "winogrande": 0.5, "truthfulqa": None,
+                   "gsm8k": 0.0, "xwinograd": 0.5, "humaneval": 0.0}
 
 
 def data_file(name: str) -> Path:
@@ -59,6 +68,20 @@ def _rows(raw: bytes) -> list[dict]:
     return list(csv.DictReader(io.StringIO(raw.decode("utf-8"))))
 
 
+def read_table(name_or_path) -> tuple[pd.DataFrame, dict]:
+    """A shipped CSV as a DataFrame and its sidecar metadata, after checking the file's SHA-256.
+
+    Columns whose every value parses as a number are numeric; ``true``/``false``
+    columns are booleans.
+    """
+    raw, meta = read_verified(name_or_path)
+    frame = pd.read_csv(io.BytesIO(raw), keep_default_na=False, na_values=[""])
+    for col in frame.columns:
+        if frame[col].dtype == object and set(frame[col].dropna().unique()) <= {"true", "false"}:
+            frame[col] = frame[col] == "true"
+    return frame, meta
+
+
 class ChinchillaData(NamedTuple):
     """Digitised runs of Hoffmann et al. Fig. 4 (left): N parameters, D tokens, C FLOPs, loss nats/token."""
 
@@ -85,3 +108,28 @@ def load_epoch_data(drop_outliers: bool = True, path=None) -> ChinchillaData:
         keep = L < np.sort(L)[-5]
         N, C, L = N[keep], C[keep], L[keep]
     return ChinchillaData(N, C / (6.0 * N), C, L)
+
+
+def load_gadre2024(path=None) -> pd.DataFrame:
+    """Gadre et al.'s (2024) 104 over-training runs: N, D, M, C, eight losses, downstream errors, fit flags.
+
+    ``held_out`` marks the nine 1.4B and 6.9B runs. Source: mlfoundations/scaling
+    (MIT), flattened by ``data/flatten/gadre2024.py``; checksum verified.
+    """
+    frame, _ = read_table(GADRE_DATA if path is None else Path(path))
+    return frame
+
+
+def load_ruan2024(path=None, *, with_compute: bool = False) -> pd.DataFrame:
+    """Ruan et al.'s (2024) 148 public base models: family, N, D, C (FLOPs, 6ND) and eight benchmark scores.
+
+    Scores are fractions; chance levels are in :data:`RUAN_BENCHMARKS`. ``D``
+    and ``C`` are missing (NaN) for the 25 models whose training data is not
+    public; ``with_compute=True`` keeps only the models with a known ``C``.
+    Source: ryoungj/ObsScaling (Apache-2.0), flattened by
+    ``data/flatten/ruan2024.py``; checksum verified.
+    """
+    frame, _ = read_table(RUAN_DATA if path is None else Path(path))
+    if with_compute:
+        frame = frame[frame["C"].notna()].reset_index(drop=True)
+    return frame

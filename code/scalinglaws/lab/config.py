@@ -13,14 +13,26 @@ from dataclasses import asdict, dataclass
 from scalinglaws import compute
 from scalinglaws._validation import check_in, check_scalar
 
-__all__ = ["GPTConfig", "TrainConfig", "SCHEDULES"]
+__all__ = ["GPTConfig", "TrainConfig", "SCHEDULES", "PARAMETRIZATIONS"]
 
 SCHEDULES = ("cosine", "wsd", "constant")
+
+#: How initialisation and learning rates depend on the width: ``"standard"`` (one learning rate, the
+#: same initial scale at every width) or ``"mup"`` (Yang et al.'s maximal-update parametrisation).
+PARAMETRIZATIONS = ("standard", "mup")
 
 
 @dataclass(frozen=True)
 class GPTConfig:
-    """Shape of the model. ``d_attn`` defaults to ``d_model`` and ``d_ff`` to ``4 * d_model``."""
+    """Shape of the model. ``d_attn`` defaults to ``d_model`` and ``d_ff`` to ``4 * d_model``.
+
+    ``parametrization="mup"`` scales the hidden weights' initial standard
+    deviation by ``sqrt(base_width / d_model)``, their Adam learning rates by
+    ``base_width / d_model`` and the output logits by the same factor
+    (Tensor Programs V, Tables 3 and 8; the output layer is tied to the input
+    embedding, whose scale and learning rate do not change). At
+    ``d_model == base_width`` (the default) it is the standard model exactly.
+    """
 
     n_layer: int = 2
     d_model: int = 64
@@ -29,8 +41,15 @@ class GPTConfig:
     n_vocab: int = 256  # bytes
     d_attn: int | None = None
     d_ff: int | None = None
+    parametrization: str = "standard"
+    base_width: int | None = None  # muP only: the d_model at which muP equals the standard model
 
     def __post_init__(self):
+        check_in("parametrization", self.parametrization, set(PARAMETRIZATIONS))
+        if self.base_width is not None:
+            if self.parametrization != "mup":
+                raise ValueError("base_width applies only with parametrization='mup'")
+            check_scalar("base_width", self.base_width, low=1, integer=True)
         for name in ("n_layer", "d_model", "n_head", "n_ctx", "n_vocab"):
             check_scalar(name, getattr(self, name), low=1, integer=True)
         d_attn = self.d_model if self.d_attn is None else check_scalar("d_attn", self.d_attn, low=1, integer=True)
@@ -60,8 +79,18 @@ class GPTConfig:
         return compute.flops_per_token_training(self.n_layer, self.d_model, self.n_ctx,
                                                 self.d_attn, self.d_ff, self.n_vocab)
 
+    @property
+    def width_mult(self) -> float:
+        """d_model / base_width under muP (how much wider than the base model), 1.0 under the standard one."""
+        if self.parametrization != "mup" or self.base_width is None:
+            return 1.0
+        return self.d_model / self.base_width
+
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        if self.parametrization == "standard":  # the keys of runs made before muP existed stay the same
+            del d["parametrization"], d["base_width"]
+        return d
 
 
 @dataclass(frozen=True)
@@ -85,6 +114,7 @@ class TrainConfig:
     data_limit: int | None = None  # train on only the first data_limit bytes (finite data)
     corpus: str | None = None  # path of a text file; None = the default Shakespeare corpus
     noise_scale: bool = False  # measure the gradient noise scale at each evaluation
+    downstream: bool = False  # also measure accuracy, exact match and loss on text of another kind
 
     def __post_init__(self):
         check_scalar("tokens", self.tokens, low=1, integer=True)
@@ -109,4 +139,7 @@ class TrainConfig:
         return max(1, -(-self.tokens // (self.batch_size * n_ctx)))
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        if not self.downstream:  # the keys of runs made before these evaluations existed stay the same
+            del d["downstream"]
+        return d

@@ -17,6 +17,15 @@ Design choices, made so that the parameter count is *exactly* the one
   ``params_embedding(n_vocab, d_model, n_ctx)``;
 * everything else is the non-embedding count
   ``params_nonembedding(n_layer, d_model, d_attn, d_ff) = 2 n_layer d_model (2 d_attn + d_ff)``.
+
+Parametrisation (``GPTConfig.parametrization``): the standard one draws every
+weight with standard deviation 0.02 (GPT-2) whatever the width, and trains
+all of them at one learning rate. Under μP (Yang et al. 2022, Tensor
+Programs V) the hidden matrices (attention and MLP) start with variance
+proportional to 1/fan_in and take Adam steps proportional to 1/fan_in, and
+the output logits are multiplied by base_width/d_model; the tied embedding,
+an input layer, keeps its scale and learning rate. :func:`lr_multipliers`
+gives each parameter's learning-rate factor; both trainers apply it.
 """
 
 from __future__ import annotations
@@ -27,9 +36,36 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from scalinglaws.hyperparameters import mup_output_multiplier, mup_scaling
 from scalinglaws.lab.config import GPTConfig
 
-__all__ = ["GPTConfig", "GPT", "StackedGPT"]
+__all__ = ["GPTConfig", "GPT", "StackedGPT", "lr_multipliers", "output_multiplier"]
+
+
+def _is_hidden(name: str) -> bool:
+    """Hidden matrices (fan_in and fan_out both grow with the width): everything in the blocks."""
+    return name.startswith("blocks.")
+
+
+def _mup(cfg: GPTConfig, layer: str):
+    return mup_scaling(layer, cfg.d_model, cfg.d_model / cfg.width_mult, optimizer="adam")
+
+
+def lr_multipliers(cfg: GPTConfig, names) -> list[float]:
+    """Each named parameter's learning-rate factor: 1 under the standard parametrisation; under μP
+    ``base_width / d_model`` for hidden matrices and 1 for the (tied) embeddings (Tensor Programs V, Table 3)."""
+    if cfg.parametrization == "standard":
+        return [1.0 for _ in names]
+    hidden, embedding = _mup(cfg, "hidden").lr, _mup(cfg, "input").lr
+    return [hidden if _is_hidden(n) else embedding for n in names]
+
+
+def output_multiplier(cfg: GPTConfig) -> float:
+    """Factor on the output logits: 1 under the standard parametrisation, ``base_width / d_model`` under μP
+    (the multiplier form of the output layer's 1/fan_in rule, Tensor Programs V, Table 8)."""
+    if cfg.parametrization == "standard":
+        return 1.0
+    return mup_output_multiplier(cfg.d_model, cfg.d_model / cfg.width_mult)
 
 
 class CausalSelfAttention(nn.Module):
@@ -95,6 +131,13 @@ class GPT(nn.Module):
         for name, p in self.named_parameters():
             if name.endswith("proj.weight"):
                 nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * cfg.n_layer))
+        if cfg.parametrization == "mup":  # hidden variance ~ 1/fan_in, equal to the above at the base width
+            scale = math.sqrt(_mup(cfg, "hidden").init_var)
+            with torch.no_grad():
+                for name, p in self.named_parameters():
+                    if _is_hidden(name):
+                        p.mul_(scale)
+        self.out_mult = output_multiplier(cfg)
 
     @staticmethod
     def _init_weights(module: nn.Module) -> None:
@@ -117,6 +160,8 @@ class GPT(nn.Module):
         for block in self.blocks:
             x = block(x)
         x = F.layer_norm(x, (self.cfg.d_model,))
+        if self.out_mult != 1.0:  # muP's output multiplier
+            x = x * self.out_mult
         logits = x @ self.wte.weight.t()  # (B, T, n_vocab), tied weights
         loss = None
         if targets is not None:
@@ -205,6 +250,14 @@ class StackedGPT(nn.Module):
         self.shapes = [tuple(p.shape) for _, p in template.named_parameters()]
         self.sizes = [math.prod(s) for s in self.shapes]
         self.flat = nn.Parameter(torch.zeros(k, sum(self.sizes)))
+        self.out_mult = output_multiplier(cfg)
+
+    def lr_scale(self) -> torch.Tensor | None:
+        """The learning-rate factor of every entry of a member's flat parameters (P,), or None when all are 1."""
+        mults = lr_multipliers(self.cfg, self.names)
+        if all(m == 1.0 for m in mults):
+            return None
+        return torch.cat([torch.full((n,), m) for n, m in zip(self.sizes, mults)]).to(self.flat.device)
 
     @property
     def k(self) -> int:
@@ -266,6 +319,8 @@ class StackedGPT(nn.Module):
             h = F.relu(torch.bmm(F.layer_norm(x, (C,)), W[p + "mlp.fc.weight"].mT))  # (K, B T, d_ff)
             x = x + torch.bmm(h, W[p + "mlp.proj.weight"].mT)
         x = F.layer_norm(x, (C,))
+        if self.out_mult != 1.0:  # muP's output multiplier
+            x = x * self.out_mult
         if targets is None:
             return torch.bmm(x, W["wte.weight"].mT).view(K, B, T, V), None  # tied weights
         # 256 rows of logits per member at a time: K x 256 x 256 floats stay in a core's L2 cache

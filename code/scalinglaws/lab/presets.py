@@ -34,7 +34,8 @@ from scalinglaws.lab.records import Preset, RunSpec
 
 __all__ = ["PRESETS", "get_preset", "ladder_config", "isoflop_runs", "l_n_runs", "batch_runs", "finite_data_runs",
            "CPU_BUDGETS", "CPU_LR", "CPU_LR_GRID", "TRAIN_BYTES", "MAX_EPOCHS", "HEAD_SIZE", "GPU_ASSUMED",
-           "GPU_L_N_SHAPES"]
+           "GPU_L_N_SHAPES", "mup_runs", "emergence_runs", "wsd_runs", "MUP_WIDTHS", "MUP_LR_GRID", "MUP_SETUP",
+           "EMERGENCE_SHAPES", "WSD_SHAPE", "WSD_STEPS", "WSD_WARMUP"]
 
 # (n_layer, d_model): N = 12 n_layer d_model^2 grows by about 2x per rung
 LADDER = ((1, 4), (1, 8), (1, 16), (1, 24), (2, 24), (2, 32), (2, 48), (3, 64), (3, 80), (4, 96), (4, 128),
@@ -234,6 +235,98 @@ PRESETS = {"smoke": _smoke, "cpu": _cpu, "gpu": _gpu}
 
 
 def get_preset(name: str) -> Preset:
-    """The preset called ``name`` (``smoke``, ``cpu`` or ``gpu``)."""
+    """The preset called ``name`` (``smoke``, ``cpu``, ``gpu`` or ``beyond``)."""
     check_in("preset", name, set(PRESETS))
     return PRESETS[name]()
+
+
+# ---------------------------------------------------------------------------
+# beyond: the experiments of "Hyperparameters across scale" and "From loss to abilities"
+# ---------------------------------------------------------------------------
+
+#: Widths of the muP sweep (d_model; two layers, heads of 32). The muP base width is the widest: muP shrinks
+#: the widest model into narrower proxies that behave like it.
+MUP_WIDTHS = (32, 64, 128, 256)
+#: Peak learning rates of the muP sweep, a factor of two apart; under muP the rate of the embeddings
+#: (and of every layer at the base width).
+MUP_LR_GRID = tuple(2.0**k for k in range(-12, -5))
+#: Every muP-sweep run: n_layer, n_ctx, sequences per step, steps.
+MUP_SETUP = {"n_layer": 2, "n_ctx": 64, "batch_size": 8, "steps": 512}
+#: Shapes of the emergence ladder (the cpu preset's ladder from 1x16 to 3x80).
+EMERGENCE_SHAPES = ((1, 16), (1, 24), (2, 24), (2, 32), (2, 48), (3, 64), (3, 80))
+#: The schedule comparison: one shape, three lengths (steps), one absolute warm-up.
+WSD_SHAPE, WSD_STEPS, WSD_WARMUP = (2, 32), (256, 512, 1024), 32
+
+
+def mup_runs(widths=MUP_WIDTHS, lrs=MUP_LR_GRID, *, n_layer: int = 2, n_ctx: int = 64, batch_size: int = 8,
+             steps: int = 512, head_size: int = HEAD_SIZE, eval_tokens: int = 32_768) -> list[RunSpec]:
+    """A width sweep times a learning-rate grid, under the standard parametrisation and under muP.
+
+    Depth, context, batch and steps are the same for every width, so only
+    the width changes along a row. The muP base width is the widest width,
+    where muP is the standard model exactly (``GPTConfig``): that width is
+    trained once, as a standard run, and serves both rows.
+    """
+    base = max(widths)
+    runs = []
+    for par in ("standard", "mup"):
+        for d in widths:
+            if par == "mup" and d == base:
+                continue
+            cfg = GPTConfig(n_layer=n_layer, d_model=d, n_head=max(1, d // head_size), n_ctx=n_ctx,
+                            parametrization=par, base_width=base if par == "mup" else None)
+            for lr in lrs:
+                runs.append(RunSpec("mup", cfg, TrainConfig(tokens=steps * batch_size * n_ctx, batch_size=batch_size,
+                                                            lr=lr, n_evals=4, eval_tokens=eval_tokens),
+                                    {"width": d, "parametrization": par, "lr": lr}))
+    return runs
+
+
+def emergence_runs(shapes=EMERGENCE_SHAPES, *, tokens: int = 1_048_576, n_ctx: int = 128, batch_size: int = 16,
+                   lr: float = CPU_LR, head_size: int = HEAD_SIZE, n_evals: int = 8,
+                   eval_tokens: int = 32_768) -> list[RunSpec]:
+    """A ladder of sizes trained alike, each measured with smooth and all-or-nothing metrics at the end
+    (per-byte accuracy and loss, exact match of 1-32-byte continuations) and on text of another kind
+    along the way (``TrainConfig.downstream``)."""
+    return [RunSpec("emergence", ladder_config(L, d, n_ctx, head_size),
+                    TrainConfig(tokens=tokens, batch_size=batch_size, lr=lr, n_evals=n_evals, eval_tokens=eval_tokens,
+                                downstream=True), {"shape": f"{L}x{d}"})
+            for L, d in shapes]
+
+
+def wsd_runs(shape=WSD_SHAPE, steps=WSD_STEPS, *, warmup: int = WSD_WARMUP, n_ctx: int = 128, batch_size: int = 16,
+             lr: float = 1e-2, decay_frac: float = 0.2, eval_every: int = 32, head_size: int = HEAD_SIZE,
+             eval_tokens: int = 16_384) -> list[RunSpec]:
+    """Warmup-stable-decay and cosine runs of one model at several lengths, with the same warm-up in steps.
+
+    Every run starts from the same weights and sees the same batches (one
+    seed), and the WSD runs hold the same constant rate until their
+    cool-down: the shorter ones are, step for step, branches of the longest
+    (Hagele et al. 2024). Evaluations every ``eval_every`` steps line up
+    across lengths.
+    """
+    L, d = shape
+    cfg = ladder_config(L, d, n_ctx, head_size)
+    runs = []
+    for schedule in ("wsd", "cosine"):
+        for n in steps:
+            if n % eval_every or warmup >= n:
+                raise ValueError(f"steps: {n} must be a multiple of eval_every={eval_every} and exceed warmup={warmup}")
+            runs.append(RunSpec("wsd", cfg, TrainConfig(tokens=n * batch_size * n_ctx, batch_size=batch_size, lr=lr,
+                                                        warmup_frac=warmup / n, schedule=schedule,
+                                                        decay_frac=decay_frac, n_evals=n // eval_every,
+                                                        eval_tokens=eval_tokens),
+                                {"schedule": schedule, "steps": n}))
+    return runs
+
+
+def _beyond() -> Preset:
+    runs = mup_runs(**{k: v for k, v in MUP_SETUP.items()}) + emergence_runs() + wsd_runs()
+    return Preset("beyond", tuple(runs), "The experiments of the chapters 'Hyperparameters across scale' and 'From "
+                  "loss to abilities': a width sweep times a learning-rate grid under the standard parametrisation "
+                  "and muP; a ladder of sizes measured by per-byte accuracy, k-byte exact match and loss on text of "
+                  "another kind; warmup-stable-decay against cosine runs at three lengths.", workers=2,
+                  expected_minutes=8.0)
+
+
+PRESETS["beyond"] = _beyond

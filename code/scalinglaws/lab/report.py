@@ -15,7 +15,15 @@ One function per experiment, each built on the library's own fitters:
   the L(N) runs, used to predict their final losses;
 * :func:`counting` -- the same runs with total or non-embedding parameters;
 * :func:`fit_overtraining` -- the compute a smaller model needs to match a
-  compute-optimal one, measured and predicted by the runs' own Approach-3 law.
+  compute-optimal one, measured and predicted by the runs' own Approach-3 law;
+* :func:`fit_mup` -- the best learning rate per width under the standard
+  parametrisation and under μP, and its drift
+  (:func:`scalinglaws.fitting.lr_transfer.fit_lr_transfer`);
+* :func:`fit_emergence` -- per-byte accuracy, log-loss and k-byte exact match
+  of a ladder of sizes, and their loss on text of another kind against the
+  in-distribution loss;
+* :func:`fit_schedules` -- warmup-stable-decay against cosine runs at several
+  lengths, and what the WSD branches share.
 
 Every exponent comes with a bootstrap percentile interval.
 """
@@ -32,14 +40,16 @@ from scalinglaws.constants import CHINCHILLA, KAPLAN_LND, KAPLAN_LNS, KAPLAN_TAB
 from scalinglaws.data_constrained import repetition_value
 from scalinglaws.early_stopping import overfitting_ratio
 from scalinglaws.fitting.frontier import fit_isoflop
+from scalinglaws.fitting.lr_transfer import fit_lr_transfer
 from scalinglaws.fitting.parametric import fit_parametric
 from scalinglaws.fitting.powerlaw import fit_power_law
 from scalinglaws.fitting.tradeoff import fit_tradeoff
+from scalinglaws.hyperparameters import schedule_family_cost
 from scalinglaws.overtraining import iso_loss_tokens
 
 __all__ = ["runs_table", "fit_l_n", "fit_isoflop_runs", "tuned_isoflop_records", "fit_critical_batch",
            "steps_to_loss", "fit_finite_data", "fit_learning_curves", "counting", "fit_overtraining", "report",
-           "explore_l_n"]
+           "explore_l_n", "fit_mup", "fit_emergence", "fit_schedules"]
 
 
 def runs_table(records: list[dict], experiment: str) -> dict:
@@ -463,7 +473,10 @@ def report(records: list[dict], *, bootstrap: int = 200, seed: int = 0) -> dict:
             ("finite_data", "finite_data", fit_finite_data, {}),
             ("learning_curves", "L_N", fit_learning_curves, {}),
             ("counting", "isoflop", counting, {**b, "isoflop_fits": None}),
-            ("overtraining", "isoflop", fit_overtraining, {})]
+            ("overtraining", "isoflop", fit_overtraining, {}),
+            ("mup", "mup", fit_mup, {}),
+            ("emergence", "emergence", fit_emergence, {}),
+            ("schedules", "wsd", fit_schedules, {})]
     for name, needs, fitter, kwargs in jobs:
         if needs not in experiments:
             continue
@@ -508,3 +521,128 @@ def explore_l_n(records: list[dict], N_min: float = 0.0, N_max: float = math.inf
     return {"N": N[keep], "L": t["L"][keep], "N_grid": grid, "L_fit": fit.E + fit.A * grid ** -fit.alpha,
             "alpha": float(fit.alpha), "E": float(fit.E), "r2": float(fit.r2), "count": count,
             "offset": bool(offset)}
+
+
+def fit_mup(records: list[dict]) -> dict:
+    """The ``mup`` runs: final loss against learning rate per width, best rate per width and its drift.
+
+    For each parametrisation (``"standard"``, ``"mup"``): ``widths``,
+    ``lr_opt`` (the vertex of a local parabola in log rate,
+    :func:`~scalinglaws.fitting.lr_transfer.best_learning_rate`), ``loss_opt``,
+    ``at_edge``, ``drift`` (best rate of the widest over the narrowest model)
+    and ``exponent`` k of best rate ~ width^-k, plus every run's ``grid``
+    (``{width: {"lr": [...], "loss": [...]}}``). ``drift_ratio`` is the
+    standard drift over the μP drift. At the μP base width the two
+    parametrisations are one model, so the standard runs of that width
+    stand in the μP row too.
+    """
+    recs = [r for r in records if r["experiment"] == "mup"]
+    if not recs:
+        raise ValueError("records: no runs of the mup experiment")
+    bases = {r["model"]["base_width"] for r in recs if r["model"].get("parametrization") == "mup"}
+    if len(bases) > 1:
+        raise ValueError(f"records: the mup runs have several base widths {sorted(bases)}")
+    out: dict = {"base_width": bases.pop() if bases else None}
+    for par in ("standard", "mup"):
+        # at the base width muP is the standard model: its standard runs serve both rows
+        rows = sorted(((r["model"]["d_model"], r["train"]["lr"], r["result"]["final_val_loss"])
+                       for r in recs if r["model"].get("parametrization", "standard") == par
+                       or (par == "mup" and r["model"]["d_model"] == out["base_width"])))
+        if not rows:
+            raise ValueError(f"records: no mup-experiment runs under the {par} parametrisation")
+        width, lr, loss = (np.array(c, float) for c in zip(*rows))
+        fit = fit_lr_transfer(width, lr, loss)
+        grid = {str(int(w)): {"lr": lr[width == w].tolist(), "loss": loss[width == w].tolist()}
+                for w in np.unique(width)}
+        out[par] = {**fit.to_dict(), "grid": grid, "n_runs": len(rows)}
+    out["drift_ratio"] = out["standard"]["drift"] / out["mup"]["drift"]
+    return out
+
+
+def fit_emergence(records: list[dict]) -> dict:
+    """The ``emergence`` runs: smooth and all-or-nothing metrics of one ladder of sizes, and transfer.
+
+    ``runs`` (sorted by N, non-embedding parameters): ``shape``, ``N``,
+    ``N_total``, final validation ``loss``, and on the continuation bytes of
+    fixed validation windows ``accuracy``, ``continuation_loss`` (nats/byte)
+    and ``exact_match`` (entry k - 1: share of windows whose first k bytes
+    greedy decoding gets all right), ``exact_match_if_independent``
+    (accuracy ** k), and the final loss on text of another kind
+    (``ood_loss``). ``transfer``: ``ood_loss = offset + slope x loss`` by
+    least squares over every evaluation of every run (Kaplan et al. 2020,
+    Section 3.2.2), with its R² and largest residual.
+    """
+    recs = sorted((r for r in records if r["experiment"] == "emergence"),
+                  key=lambda r: r["result"]["n_params_nonembedding"])
+    recs = [r for r in recs if "downstream" in r["result"]]
+    if len(recs) < 2:
+        raise ValueError(f"records: the emergence experiment needs at least 2 runs with downstream metrics, "
+                         f"got {len(recs)}")
+    runs = []
+    pts = []
+    for r in recs:
+        ds = r["result"]["downstream"]
+        ks = np.arange(1, len(ds["exact_match"]) + 1)
+        curve = r["result"]["curve"]
+        runs.append({"shape": r["tags"].get("shape", ""), "N": r["result"]["n_params_nonembedding"],
+                     "N_total": r["result"]["n_params_nonembedding"] + r["result"]["n_params_embedding"],
+                     "loss": r["result"]["final_val_loss"], "accuracy": ds["accuracy"],
+                     "continuation_loss": ds["loss"], "exact_match": ds["exact_match"],
+                     "exact_match_if_independent": (ds["accuracy"] ** ks).tolist(),
+                     "ood_loss": curve[-1].get("ood_loss")})
+        pts += [(p["val_loss"], p["ood_loss"]) for p in curve if "ood_loss" in p]
+    out = {"runs": runs, "k": list(range(1, len(runs[0]["exact_match"]) + 1)), "n_runs": len(runs)}
+    if len(pts) >= 3:
+        L_in, L_ood = np.array(pts, float).T
+        slope, offset = np.polyfit(L_in, L_ood, 1)
+        resid = L_ood - (offset + slope * L_in)
+        out["transfer"] = {"slope": float(slope), "offset": float(offset), "n_points": int(L_in.size),
+                           "r2": 1.0 - float(np.sum(resid**2)) / float(np.sum((L_ood - L_ood.mean()) ** 2)),
+                           "max_abs_residual": float(np.max(np.abs(resid))),
+                           "mean_gap": float(np.mean(L_ood - L_in)), "L_in": L_in.tolist(), "L_ood": L_ood.tolist()}
+    return out
+
+
+def fit_schedules(records: list[dict]) -> dict:
+    """The ``wsd`` runs: final loss of WSD and cosine at each length, the branches' shared steps, and the cost.
+
+    ``runs``: per schedule and length, the final loss and the loss curve.
+    ``shared``: for each WSD run shorter than the longest, the largest
+    difference of validation loss from the longest WSD run over the
+    evaluations before its cool-down starts (0 when the branch is exact).
+    ``cost``: optimizer steps of one model per length with cosine runs and
+    with one WSD run plus branched cool-downs
+    (:func:`scalinglaws.hyperparameters.schedule_family_cost`).
+    """
+    recs = [r for r in records if r["experiment"] == "wsd"]
+    if not recs:
+        raise ValueError("records: no runs of the wsd experiment")
+    runs = {}
+    for r in recs:
+        sched, n = r["train"]["schedule"], r["result"]["steps"]
+        runs.setdefault(sched, {})[n] = {"final_loss": r["result"]["final_val_loss"],
+                                         "steps": [p["step"] for p in r["result"]["curve"]],
+                                         "val_loss": [p["val_loss"] for p in r["result"]["curve"]],
+                                         "lr": [p["lr"] for p in r["result"]["curve"]],
+                                         "decay_frac": r["train"]["decay_frac"]}
+    out = {"runs": {s: {str(n): v for n, v in sorted(d.items())} for s, d in runs.items()}}
+    wsd = runs.get("wsd", {})
+    if len(wsd) >= 2:
+        longest = max(wsd)
+        ref = dict(zip(wsd[longest]["steps"], wsd[longest]["val_loss"]))
+        shared = {}
+        for n, run in sorted(wsd.items()):
+            if n == longest:
+                continue
+            decay_start = n - int(run["decay_frac"] * n)
+            diffs = [abs(v - ref[s]) for s, v in zip(run["steps"], run["val_loss"]) if s <= decay_start and s in ref]
+            shared[str(n)] = {"decay_start": decay_start, "shared_evaluations": len(diffs),
+                              "max_abs_diff": max(diffs) if diffs else None}
+        out["shared"] = shared
+        cost = schedule_family_cost(sorted(wsd), wsd[longest]["decay_frac"])
+        out["cost"] = {"lengths": sorted(wsd), "cosine_steps": cost.cosine_steps, "wsd_steps": cost.wsd_steps,
+                       "saving": cost.saving}
+    if "cosine" in runs and wsd:
+        out["wsd_minus_cosine"] = {str(n): wsd[n]["final_loss"] - runs["cosine"][n]["final_loss"]
+                                   for n in sorted(wsd) if n in runs["cosine"]}
+    return out

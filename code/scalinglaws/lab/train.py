@@ -35,8 +35,9 @@ import torch
 
 from scalinglaws._validation import check_in, check_scalar
 from scalinglaws.lab import data as labdata
+from scalinglaws.lab import evaluation
 from scalinglaws.lab.config import GPTConfig, TrainConfig
-from scalinglaws.lab.model import GPT, StackedGPT
+from scalinglaws.lab.model import GPT, StackedGPT, lr_multipliers
 
 __all__ = ["pick_device", "configure_threads", "tune_allocator", "lr_at", "train", "train_group", "evaluate",
            "training_step", "stacked_training_step", "resolve_precision", "PRECISIONS", "StackedAdamW", "clip_rows_"]
@@ -244,6 +245,9 @@ def _setup(model_cfg, cfgs, device, threads, precision):
     for cfg in cfgs:
         if not isinstance(cfg, TrainConfig):
             raise ValueError(f"cfg must be a TrainConfig, got {type(cfg).__name__}")
+        if cfg.downstream and model_cfg.n_ctx <= evaluation.K_MAX:
+            raise ValueError(f"cfg: downstream metrics need n_ctx > {evaluation.K_MAX} (a prompt before the "
+                             f"{evaluation.K_MAX}-byte continuation), got n_ctx={model_cfg.n_ctx}")
     dev = pick_device(device)
     precision = resolve_precision(precision, dev)
     n_threads = configure_threads(threads) if dev.type == "cpu" else torch.get_num_threads()
@@ -266,6 +270,16 @@ def _result(model_cfg: GPTConfig, cfg: TrainConfig, n_steps: int, curve: list, t
         "flops_per_token": fpt,
         "timing": {**timing, "tokens_per_s": tokens / timing["wall_s"]},
     }
+
+
+def _param_groups(model: GPT) -> list[dict]:
+    """AdamW parameter groups, one per learning-rate factor (:func:`~scalinglaws.lab.model.lr_multipliers`),
+    in the model's parameter order: a single group under the standard parametrisation."""
+    names, params = zip(*model.named_parameters())  # every weight is a matrix, and all decay
+    groups: dict = {}
+    for p, m in zip(params, lr_multipliers(model.cfg, names)):
+        groups.setdefault(m, []).append(p)
+    return [{"params": ps, "lr_scale": m} for m, ps in groups.items()]
 
 
 def training_step(model: GPT, forward, opt, x: torch.Tensor, y: torch.Tensor, amp, grad_clip: float) -> torch.Tensor:
@@ -308,11 +322,10 @@ def train(model_cfg: GPTConfig, cfg: TrainConfig, *, device: str = "auto", threa
     torch.manual_seed(cfg.seed)
     model = GPT(model_cfg).to(dev)
     noise_gen = torch.Generator().manual_seed(cfg.seed + 2)
-    decay = [p for p in model.parameters() if p.dim() >= 2]  # all weights are matrices
     opt_kwargs = dict(lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), weight_decay=cfg.weight_decay)
     if dev.type in ("cpu", "cuda"):
         opt_kwargs["fused"] = True
-    opt = torch.optim.AdamW([{"params": decay}], **opt_kwargs)
+    opt = torch.optim.AdamW(_param_groups(model), **opt_kwargs)
     forward = torch.compile(model) if compile else model
 
     n_steps = cfg.steps(n_ctx)
@@ -321,6 +334,7 @@ def train(model_cfg: GPTConfig, cfg: TrainConfig, *, device: str = "auto", threa
     text = split.train.to(dev)
     starts = _run_starts(split.train.numel(), cfg, n_ctx, n_steps).to(dev)
     val_set = _validation_set(split.val, n_ctx, cfg.eval_tokens, dev)
+    ood_set = evaluation.ood_batches(n_ctx, device=dev) if cfg.downstream else None
     eval_at = set(_eval_steps(n_steps, cfg.n_evals))
     amp = _autocast(dev, precision)
     curve = []
@@ -336,7 +350,7 @@ def train(model_cfg: GPTConfig, cfg: TrainConfig, *, device: str = "auto", threa
         for step in range(n_steps):
             lr = lr_at(step, n_steps, cfg)
             for group in opt.param_groups:
-                group["lr"] = lr
+                group["lr"] = lr * group["lr_scale"]
             x, y = labdata.windows(text, starts[step], n_ctx)
             loss = training_step(model, forward, opt, x, y, amp, cfg.grad_clip)
             running += loss.double()
@@ -346,10 +360,13 @@ def train(model_cfg: GPTConfig, cfg: TrainConfig, *, device: str = "auto", threa
                 model.eval()
                 with amp:
                     val = float(_mean_loss(lambda a, b: forward(a, b)[1], val_set))
+                    ood = float(_mean_loss(lambda a, b: forward(a, b)[1], ood_set)) if ood_set else None
                 model.train()
                 point = {"step": step + 1, "tokens": (step + 1) * tokens_per_step,
                          "flops": float(fpt) * (step + 1) * tokens_per_step, "lr": lr,
                          "train_loss": float(running / n_running), "val_loss": val}
+                if ood is not None:
+                    point["ood_loss"] = ood
                 if cfg.noise_scale:
                     point["noise"] = _noise_scale(model, split, cfg, noise_gen, dev)
                 curve.append(point)
@@ -364,12 +381,19 @@ def train(model_cfg: GPTConfig, cfg: TrainConfig, *, device: str = "auto", threa
               "compiled": bool(compile), "trainer": "sequential", "group_size": 1, **dev_info}
     if nondeterministic:
         timing["nondeterministic_ops"] = nondeterministic
-    return _result(model_cfg, cfg, n_steps, curve, timing)
+    result = _result(model_cfg, cfg, n_steps, curve, timing)
+    if cfg.downstream:
+        model.eval()
+        with amp:
+            result["downstream"] = evaluation.continuation_metrics(lambda x: forward(x)[0], split.val, n_ctx,
+                                                                   device=dev)
+    return result
 
 
 class StackedAdamW:
     """AdamW (decoupled weight decay, ``torch.optim.AdamW``'s update) on a :class:`StackedGPT`'s ``flat``
-    parameters, with one learning rate and one weight decay per member (row).
+    parameters, with one learning rate and one weight decay per member (row), times each entry's
+    learning-rate factor under μP (:meth:`StackedGPT.lr_scale`).
 
     Four whole-tensor updates per step whatever the model's depth; members
     share the step count (they start together).
@@ -381,6 +405,7 @@ class StackedAdamW:
         self.eps = check_scalar("eps", eps, low=0)
         self.exp_avg = torch.zeros_like(model.flat)
         self.exp_avg_sq = torch.zeros_like(model.flat)
+        self.lr_scale = model.lr_scale()  # per-entry learning-rate factors (muP), None when all are 1
         self.t = 0
 
     @torch.no_grad()
@@ -389,6 +414,8 @@ class StackedAdamW:
         p, g = self.model.flat, self.model.flat.grad
         self.t += 1
         lr = lr.to(p.dtype)[:, None]
+        if self.lr_scale is not None:
+            lr = lr * self.lr_scale.to(p.dtype)  # (K, P)
         p.mul_(1 - lr * weight_decay.to(p.dtype)[:, None])
         self.exp_avg.lerp_(g, 1 - self.beta1)
         self.exp_avg_sq.mul_(self.beta2).addcmul_(g, g, value=1 - self.beta2)
@@ -496,6 +523,7 @@ def train_group(model_cfg: GPTConfig, cfgs, *, device: str = "auto", threads: in
     grad_clip = torch.tensor([c.grad_clip for c in cfgs], device=dev)
     eval_at = [set(_eval_steps(n, c.n_evals)) for n, c in zip(n_steps, cfgs)]
     val_set = _validation_set(split.val, n_ctx, first.eval_tokens, dev)
+    ood_set = evaluation.ood_batches(n_ctx, device=dev) if any(c.downstream for c in cfgs) else None
     amp = _autocast(dev, precision)
 
     members = list(range(K))  # member (index into cfgs) of each row of the stacked model
@@ -535,6 +563,12 @@ def train_group(model_cfg: GPTConfig, cfgs, *, device: str = "auto", threads: in
                                       "flops": float(fpt) * (step + 1) * tokens_per_step, "lr": lr_table[m][step],
                                       "train_loss": tr / n_running[m], "val_loss": v})
                     n_running[m] = 0
+                for j in due:  # the loss on text of another kind, for the runs that ask for it
+                    if cfgs[members[j]].downstream:
+                        one = model.flat.detach()[[j]]
+                        with amp:
+                            curves[members[j]][-1]["ood_loss"] = float(_mean_loss(
+                                lambda a, b: forward(a[None], b[None], flat=one)[1], ood_set)[0])
                 running[due] = 0.0
                 bar.set_postfix(val=f"{min(val):.3f}")
             now = time.perf_counter()  # after any evaluation's read-back: the device has caught up
@@ -549,6 +583,11 @@ def train_group(model_cfg: GPTConfig, cfgs, *, device: str = "auto", threads: in
                               "compiled": bool(compile), "trainer": "stacked", "group_size": K,
                               "group_wall_s": now - t0, **dev_info}
                     results[m] = _result(model_cfg, cfgs[m], n_steps[m], curves[m], timing)
+                    if cfgs[m].downstream:
+                        one = model.flat.detach()[[j]]
+                        with amp:
+                            results[m]["downstream"] = evaluation.continuation_metrics(
+                                lambda x: forward(x[None], flat=one)[0][0], split.val, n_ctx, device=dev)
                     if on_finish is not None and math.isfinite(results[m]["final_val_loss"]):
                         on_finish(m, results[m])
                 keep = [j for j in range(len(members)) if j not in done]
