@@ -6,8 +6,9 @@
   of the static site, all from one frame function.
 * one module per chapter (``power_laws``, ``kaplan``, ``critical_batch_size``,
   ``early_stopping``, ``chinchilla``, ``reconciling``, ``overtraining``,
-  ``lab``): each frame is a plain, tested function ``<what>_frame(**settings)``
-  returning a :class:`Frame`, registered under a page-unique name.
+  ``hyperparameters``, ``abilities``, ``lab``): each frame is a plain, tested
+  function ``<what>_frame(**settings)`` returning a :class:`Frame`, registered
+  under a page-unique name.
 
     >>> from scalinglaws import explorers
     >>> ex = explorers.get("chinchilla-budget")
@@ -17,9 +18,11 @@
 from __future__ import annotations
 
 from scalinglaws.explorers import (  # noqa: F401  (each module registers its explorers)
+    abilities,
     chinchilla,
     critical_batch_size,
     early_stopping,
+    hyperparameters,
     kaplan,
     lab,
     overtraining,

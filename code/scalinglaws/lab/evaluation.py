@@ -43,7 +43,7 @@ import torch.nn.functional as F
 from scalinglaws._validation import check_scalar
 from scalinglaws.lab import data as labdata
 from scalinglaws.lab.config import GPTConfig
-from scalinglaws.lab.model import GPT, lr_multipliers
+from scalinglaws.lab.model import GPT, param_groups
 
 __all__ = ["OOD_SHA256", "OOD_BYTES", "OOD_PROVENANCE", "load_ood_text", "ood_batches", "continuation_metrics",
            "K_MAX", "EVAL_WINDOWS", "OOD_TOKENS", "activation_updates"]
@@ -175,11 +175,7 @@ def activation_updates(widths, *, parametrization: str, base_width: int | None =
                         parametrization=parametrization, base_width=base if parametrization == "mup" else None)
         torch.manual_seed(seed)
         model = GPT(cfg)
-        names, params = zip(*model.named_parameters())
-        groups: dict = {}
-        for p, m in zip(params, lr_multipliers(cfg, names)):
-            groups.setdefault(m, []).append(p)
-        opt = torch.optim.Adam([{"params": ps, "lr": lr * m} for m, ps in groups.items()], lr=lr)
+        opt = torch.optim.Adam([{"params": g["params"], "lr": lr * g["lr_scale"]} for g in param_groups(model)], lr=lr)
         before = _activations(model, x_val)
         for x, y in batches:
             _, loss = model(x, y)

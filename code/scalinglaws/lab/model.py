@@ -39,7 +39,7 @@ import torch.nn.functional as F
 from scalinglaws.hyperparameters import mup_output_multiplier, mup_scaling
 from scalinglaws.lab.config import GPTConfig
 
-__all__ = ["GPTConfig", "GPT", "StackedGPT", "lr_multipliers", "output_multiplier"]
+__all__ = ["GPTConfig", "GPT", "StackedGPT", "lr_multipliers", "output_multiplier", "param_groups"]
 
 
 def _is_hidden(name: str) -> bool:
@@ -58,6 +58,17 @@ def lr_multipliers(cfg: GPTConfig, names) -> list[float]:
         return [1.0 for _ in names]
     hidden, embedding = _mup(cfg, "hidden").lr, _mup(cfg, "input").lr
     return [hidden if _is_hidden(n) else embedding for n in names]
+
+
+def param_groups(model: "GPT") -> list[dict]:
+    """Optimiser parameter groups of ``model``, one per learning-rate factor (:func:`lr_multipliers`), in the
+    model's parameter order: ``{"params": [...], "lr_scale": factor}``; a single group under the standard
+    parametrisation."""
+    names, params = zip(*model.named_parameters())
+    groups: dict = {}
+    for p, m in zip(params, lr_multipliers(model.cfg, names)):
+        groups.setdefault(m, []).append(p)
+    return [{"params": ps, "lr_scale": m} for m, ps in groups.items()]
 
 
 def output_multiplier(cfg: GPTConfig) -> float:

@@ -37,7 +37,7 @@ from scalinglaws._validation import check_in, check_scalar
 from scalinglaws.lab import data as labdata
 from scalinglaws.lab import evaluation
 from scalinglaws.lab.config import GPTConfig, TrainConfig
-from scalinglaws.lab.model import GPT, StackedGPT, lr_multipliers
+from scalinglaws.lab.model import GPT, StackedGPT, param_groups
 
 __all__ = ["pick_device", "configure_threads", "tune_allocator", "lr_at", "train", "train_group", "evaluate",
            "training_step", "stacked_training_step", "resolve_precision", "PRECISIONS", "StackedAdamW", "clip_rows_"]
@@ -272,16 +272,6 @@ def _result(model_cfg: GPTConfig, cfg: TrainConfig, n_steps: int, curve: list, t
     }
 
 
-def _param_groups(model: GPT) -> list[dict]:
-    """AdamW parameter groups, one per learning-rate factor (:func:`~scalinglaws.lab.model.lr_multipliers`),
-    in the model's parameter order: a single group under the standard parametrisation."""
-    names, params = zip(*model.named_parameters())  # every weight is a matrix, and all decay
-    groups: dict = {}
-    for p, m in zip(params, lr_multipliers(model.cfg, names)):
-        groups.setdefault(m, []).append(p)
-    return [{"params": ps, "lr_scale": m} for m, ps in groups.items()]
-
-
 def training_step(model: GPT, forward, opt, x: torch.Tensor, y: torch.Tensor, amp, grad_clip: float) -> torch.Tensor:
     """One optimiser step of one model on inputs ``x`` and targets ``y`` (B, T); returns the loss (detached).
 
@@ -325,7 +315,7 @@ def train(model_cfg: GPTConfig, cfg: TrainConfig, *, device: str = "auto", threa
     opt_kwargs = dict(lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), weight_decay=cfg.weight_decay)
     if dev.type in ("cpu", "cuda"):
         opt_kwargs["fused"] = True
-    opt = torch.optim.AdamW(_param_groups(model), **opt_kwargs)
+    opt = torch.optim.AdamW(param_groups(model), **opt_kwargs)  # every weight is a matrix, and all decay
     forward = torch.compile(model) if compile else model
 
     n_steps = cfg.steps(n_ctx)
@@ -393,19 +383,19 @@ def train(model_cfg: GPTConfig, cfg: TrainConfig, *, device: str = "auto", threa
 class StackedAdamW:
     """AdamW (decoupled weight decay, ``torch.optim.AdamW``'s update) on a :class:`StackedGPT`'s ``flat``
     parameters, with one learning rate and one weight decay per member (row), times each entry's
-    learning-rate factor under μP (:meth:`StackedGPT.lr_scale`).
+    learning-rate factor ``lr_scale`` under μP (:meth:`StackedGPT.lr_scale`).
 
     Four whole-tensor updates per step whatever the model's depth; members
     share the step count (they start together).
     """
 
-    def __init__(self, model: StackedGPT, betas=(0.9, 0.95), eps: float = 1e-8):
+    def __init__(self, model: StackedGPT, betas=(0.9, 0.95), eps: float = 1e-8, lr_scale: torch.Tensor | None = None):
         self.model = model
         self.beta1, self.beta2 = (check_scalar("beta", b, low=0, high=1, high_inclusive=False) for b in betas)
         self.eps = check_scalar("eps", eps, low=0)
         self.exp_avg = torch.zeros_like(model.flat)
         self.exp_avg_sq = torch.zeros_like(model.flat)
-        self.lr_scale = model.lr_scale()  # per-entry learning-rate factors (muP), None when all are 1
+        self.lr_scale = lr_scale  # (P,) learning-rate factor of every entry (muP), None when all are 1
         self.t = 0
 
     @torch.no_grad()
@@ -504,7 +494,7 @@ def train_group(model_cfg: GPTConfig, cfgs, *, device: str = "auto", threads: in
         models.append(GPT(model_cfg))
     model = StackedGPT.from_models(models).to(dev)
     del models
-    opt = StackedAdamW(model, betas=(first.beta1, first.beta2))
+    opt = StackedAdamW(model, betas=(first.beta1, first.beta2), lr_scale=model.lr_scale())
     forward = torch.compile(model) if compile else model
 
     n_steps = [c.steps(n_ctx) for c in cfgs]
