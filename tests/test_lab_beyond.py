@@ -102,3 +102,26 @@ def test_cli_report_of_the_beyond_preset_has_mup_and_emergence(capsys):
     out = json.loads(capsys.readouterr().out)
     assert {"mup", "emergence", "schedules"} <= set(out["experiments"])
     assert len(out["experiments"]["emergence"]["runs"][0]["exact_match"]) == 32
+
+
+def test_lr_sweep_explorer_shows_the_report_s_best_rates():
+    _cached()
+    from scalinglaws.explorers.hyperparameters import lr_sweep_frame
+
+    out = fit_mup(_cached())
+    for par in ("standard", "mup"):
+        frame = lr_sweep_frame(parametrization=par, step=get_preset("beyond").runs[0].train.steps(64))
+        assert frame.number("drift").value == pytest.approx(out[par]["drift"])
+        best = next(s for s in frame.series if s.kind == "points")
+        assert list(best.x) == pytest.approx(out[par]["lr_opt"])
+
+
+def test_emergence_explorer_at_length_one_predicts_accuracy_itself():
+    _cached()
+    from scalinglaws.explorers.abilities import emergence_frame
+
+    frame = emergence_frame(length=1)
+    acc, _, independent = frame.series
+    assert list(independent.y) == pytest.approx(list(acc.y))  # p ** 1 = p
+    long = emergence_frame(length=32)
+    assert all(a >= b for a, b in zip(frame.series[1].y, long.series[1].y))  # 32 bytes are never easier than 1

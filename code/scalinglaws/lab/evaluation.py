@@ -45,7 +45,7 @@ from scalinglaws.lab import data as labdata
 from scalinglaws.lab.config import GPTConfig
 from scalinglaws.lab.model import GPT, param_groups
 
-__all__ = ["OOD_SHA256", "OOD_BYTES", "OOD_PROVENANCE", "load_ood_text", "ood_batches", "continuation_metrics",
+__all__ = ["OOD_SHA256", "OOD_BYTES", "OOD_PROVENANCE", "ood_path", "load_ood_text", "ood_batches", "continuation_metrics",
            "K_MAX", "EVAL_WINDOWS", "OOD_TOKENS", "activation_updates"]
 
 OOD_BYTES = 562_346
@@ -71,7 +71,8 @@ EVAL_WINDOWS = 2048
 OOD_TOKENS = 32_768
 
 
-def _ood_path() -> pathlib.Path:
+def ood_path() -> pathlib.Path:
+    """The vendored text of another kind (xz-compressed) inside the package data."""
     return pathlib.Path(str(importlib.resources.files("scalinglaws.data") / "lab" / "sherlock.txt.xz"))
 
 
@@ -81,7 +82,7 @@ _TEXT: dict = {}
 def load_ood_text() -> torch.Tensor:
     """The text of another kind as a (n,) uint8 tensor, after checking its SHA-256 (``ValueError`` if it differs)."""
     if "ood" not in _TEXT:
-        data = lzma.decompress(_ood_path().read_bytes())
+        data = lzma.decompress(ood_path().read_bytes())
         digest = hashlib.sha256(data).hexdigest()
         if digest != OOD_SHA256:
             raise ValueError(f"sherlock.txt.xz: checksum mismatch, expected {OOD_SHA256}, got {digest} "

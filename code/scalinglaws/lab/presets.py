@@ -1,4 +1,5 @@
-"""The lab's declarative presets: ``smoke``, ``cpu`` and ``gpu``.
+"""The lab's declarative presets: ``smoke``, ``cpu``, ``gpu`` and ``beyond`` (the experiments of the
+chapters on hyperparameters and on abilities, at the end of this module).
 
 Each preset lists its runs explicitly, grouped by experiment (the
 ``experiment`` field of every run and record):
