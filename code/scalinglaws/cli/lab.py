@@ -69,7 +69,7 @@ def _report(args) -> int:
 def _verify(args) -> int:
     sweep = _sweep_module()
     preset, path, records = _preset_records(args)
-    checks = sweep.verify_records(records, runs=args.runs, seed=args.seed, device=args.device)
+    checks = sweep.verify_records(records, runs=args.runs, seed=args.seed, device=args.device, cheapest=args.cheapest)
     out = {"preset": preset.name, "results": str(path), "checked": checks,
            "all_identical": all(c["identical"] for c in checks),
            "all_verified": all(c["verified"] for c in checks)}
@@ -111,6 +111,8 @@ def register(subparsers) -> None:
     ver.add_argument("--results", help="results file (default data/lab/PRESET.jsonl)")
     ver.add_argument("--runs", type=int, default=3, help="how many runs to retrain (picked at random)")
     ver.add_argument("--seed", type=int, default=0, help="seed of the random pick")
+    ver.add_argument("--cheapest", action="store_true",
+                     help="retrain the cheapest runs (fewest FLOPs, their groups included) instead of random ones")
     ver.add_argument("--device", default="auto",
                      help="auto (the records' device if present, else cpu), cpu, cuda or mps")
     ver.set_defaults(func=_verify)

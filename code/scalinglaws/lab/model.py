@@ -37,9 +37,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from scalinglaws.hyperparameters import mup_output_multiplier, mup_scaling
-from scalinglaws.lab.config import GPTConfig
+from scalinglaws.lab.config import GPTConfig, LSTMConfig
 
-__all__ = ["GPTConfig", "GPT", "StackedGPT", "lr_multipliers", "output_multiplier", "param_groups"]
+__all__ = ["GPTConfig", "GPT", "StackedGPT", "LSTMConfig", "LSTM", "build_model", "lr_multipliers", "output_multiplier",
+           "param_groups"]
 
 
 def _is_hidden(name: str) -> bool:
@@ -54,7 +55,7 @@ def _mup(cfg: GPTConfig, layer: str):
 def lr_multipliers(cfg: GPTConfig, names) -> list[float]:
     """Each named parameter's learning-rate factor: 1 under the standard parametrisation; under μP
     ``base_width / d_model`` for hidden matrices and 1 for the (tied) embeddings (Tensor Programs V, Table 3)."""
-    if cfg.parametrization == "standard":
+    if getattr(cfg, "parametrization", "standard") == "standard":  # an LSTMConfig has only the standard one
         return [1.0 for _ in names]
     hidden, embedding = _mup(cfg, "hidden").lr, _mup(cfg, "input").lr
     return [hidden if _is_hidden(n) else embedding for n in names]
@@ -347,3 +348,53 @@ class StackedGPT(nn.Module):
         (:meth:`~scalinglaws.lab.train.StackedAdamW.keep_rows`).
         """
         self.flat = nn.Parameter(self.flat.detach()[rows])
+
+
+class LSTM(nn.Module):
+    """An LSTM language model over bytes, the recurrent baseline of Kaplan et al. (2020, Fig. 7).
+
+    Token embedding, ``n_layer`` stacked ``nn.LSTM`` layers of width
+    ``d_model`` without biases (so the non-embedding count is exactly
+    ``compute.params_lstm``: 8 n_layer d_model^2), a non-parametric layer norm
+    and the output layer tied to the embedding, as in :class:`GPT`. There is
+    no position embedding: the recurrence carries the order. Each window of
+    ``n_ctx`` bytes starts from a zero state, as a transformer's context
+    starts empty, so the loss at position t measures what t bytes of context
+    are worth to each architecture. The LSTM weights keep PyTorch's
+    initialisation (uniform in +-1/sqrt(d_model)); the embedding gets GPT's.
+    """
+
+    def __init__(self, cfg: LSTMConfig):
+        super().__init__()
+        if not isinstance(cfg, LSTMConfig):
+            raise ValueError(f"cfg must be an LSTMConfig, got {type(cfg).__name__}")
+        self.cfg = cfg
+        self.wte = nn.Embedding(cfg.n_vocab, cfg.d_model)
+        self.rnn = nn.LSTM(cfg.d_model, cfg.d_model, num_layers=cfg.n_layer, bias=False, batch_first=True)
+        nn.init.normal_(self.wte.weight, mean=0.0, std=0.02)
+
+    def n_params(self, embedding: bool = True) -> int:
+        """Parameters of the live model (optionally without the embedding)."""
+        n = sum(p.numel() for p in self.parameters())
+        return n if embedding else n - self.wte.weight.numel()
+
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None):
+        B, T = idx.shape  # (B, T) byte ids
+        if T > self.cfg.n_ctx:
+            raise ValueError(f"sequence length {T} exceeds n_ctx={self.cfg.n_ctx}")
+        h, _ = self.rnn(self.wte(idx))  # (B, T, C), zero initial state
+        logits = F.layer_norm(h, (self.cfg.d_model,)) @ self.wte.weight.t()  # (B, T, n_vocab), tied
+        loss = None
+        if targets is not None:
+            loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))
+        return logits, loss
+
+
+def build_model(cfg) -> nn.Module:
+    """The model a config describes: :class:`GPT` for a :class:`GPTConfig`, :class:`LSTM` for an
+    :class:`LSTMConfig`."""
+    if isinstance(cfg, GPTConfig):
+        return GPT(cfg)
+    if isinstance(cfg, LSTMConfig):
+        return LSTM(cfg)
+    raise ValueError(f"cfg must be a GPTConfig or LSTMConfig, got {type(cfg).__name__}")
