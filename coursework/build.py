@@ -4,7 +4,7 @@
     python coursework/build.py instructor   # -> _build/instructor/
     python coursework/build.py grade AUTOGRADER.zip SUBMISSION.ipynb [...]
 
-The problem sets are written in ``coursework/source/ps_*.py`` (jupytext
+The problem sets are written in ``coursework/source/ps*_*.py`` (jupytext
 "percent" notebooks in otter-grader's assign format: ``# BEGIN QUESTION``,
 ``# BEGIN SOLUTION`` / ``# END SOLUTION``, ``# BEGIN TESTS`` with public and
 ``hidden: true`` test cells and their points). ``otter assign`` turns each into
@@ -43,7 +43,7 @@ _OPEN = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>solution|solution-start|s
 
 def problem_sets() -> list[Path]:
     """The problem-set sources, in order."""
-    return sorted(SOURCE.glob("ps_*.py"))
+    return sorted(SOURCE.glob("ps*_*.py"))
 
 
 def _run(cmd, **kw):

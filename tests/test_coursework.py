@@ -25,7 +25,7 @@ pytest.importorskip("otter")
 #: Point totals of each problem set (hidden tests carry every point; public tests are worth 0).
 TOTALS = {"ps_chinchilla": 10, "ps_critical_batch_size": 10, "ps_early_stopping": 10, "ps_kaplan": 10,
           "ps_oracle": 8, "ps_overtraining": 10, "ps_power_laws": 10, "ps_reconciling": 10,
-          "ps_hyperparameters": 10, "ps_abilities": 10}
+          "ps9_hyperparameters": 10, "ps10_abilities": 10}
 
 pytestmark = pytest.mark.slow
 

@@ -1,6 +1,6 @@
 # %% [raw]
 # # ASSIGNMENT CONFIG
-# name: ps_abilities
+# name: ps10_abilities
 # init_cell: true
 # check_all_cell: true
 # export_cell: false
@@ -10,7 +10,7 @@
 #   files: false
 
 # %% [markdown]
-# # Problem set: from loss to abilities
+# # Problem set 10: from loss to abilities
 #
 # Companion to the chapter *From loss to abilities*. Losses are in nats/token
 # (nats/byte for the lab's models), errors and accuracies are fractions,
@@ -24,6 +24,13 @@
 # - measure how the loss on another text follows the training loss.
 #
 # **Expected time:** about 60 minutes.
+#
+# **How this set is graded.** Answer in the cells marked `...`. Every
+# question is checked by hidden tests when you submit. `grader.check("q1")`
+# runs the public tests: **public tests check only the form of your answer (a
+# number, a shape, a range); hidden tests check the value.** If a cell raises
+# an error, grading goes on: only the tests that need the failed answer lose
+# their points.
 
 # %%
 import numpy as np

@@ -1,6 +1,6 @@
 # %% [raw]
 # # ASSIGNMENT CONFIG
-# name: ps_hyperparameters
+# name: ps9_hyperparameters
 # init_cell: true
 # check_all_cell: true
 # export_cell: false
@@ -10,7 +10,7 @@
 #   files: false
 
 # %% [markdown]
-# # Problem set: hyperparameters across scale
+# # Problem set 9: hyperparameters across scale
 #
 # Companion to the chapter *Hyperparameters across scale*. Compute is in FLOPs,
 # batch sizes in tokens, learning rates are AdamW peak rates. Published
@@ -25,6 +25,13 @@
 # - count the steps a warmup-stable-decay schedule saves.
 #
 # **Expected time:** about 60 minutes.
+#
+# **How this set is graded.** Answer in the cells marked `...`. Every
+# question is checked by hidden tests when you submit. `grader.check("q1")`
+# runs the public tests: **public tests check only the form of your answer (a
+# number, a shape, a range); hidden tests check the value.** If a cell raises
+# an error, grading goes on: only the tests that need the failed answer lose
+# their points.
 
 # %%
 import numpy as np
