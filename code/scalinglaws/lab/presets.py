@@ -492,8 +492,10 @@ def _beyond() -> Preset:
                   "loss to abilities': a width sweep times a learning-rate grid under the standard parametrisation "
                   "and muP; a ladder of sizes measured by per-byte accuracy, k-byte exact match and loss on text of "
                   "another kind; warmup-stable-decay against cosine runs at three lengths.", workers=2,
-                  # measured: 34.6 minutes of wall time for the cached records on two shared cores (68.6
-                  # core-minutes; the seven width-256 runs of the muP sweep are half of it)
+                  # measured: 34.6 minutes of wall time for the first full set of records on two shared cores
+                  # (68.6 core-minutes; the seven width-256 runs of the muP sweep are half of it). The six wsd
+                  # runs, remade after WSD runs gained an evaluation just before their decay, took 18.5 minutes
+                  # on their own under a load of 13 on the two cores (6.1 core-minutes at first)
                   expected_minutes=35.0)
 
 
