@@ -23,6 +23,8 @@ __all__ = [
     "params_total",
     "flops_per_token_forward",
     "flops_per_token_training",
+    "params_lstm",
+    "flops_per_token_training_lstm",
     "chinchilla_forward_flops_per_sequence",
     "attention_flops_share",
     "training_flops",
@@ -92,6 +94,31 @@ def flops_per_token_forward(n_layer, d_model, n_ctx, d_attn=None, d_ff=None, n_v
 def flops_per_token_training(n_layer, d_model, n_ctx, d_attn=None, d_ff=None, n_vocab=None) -> int:
     """Training FLOPs per token: 3 x forward (backward costs twice the forward pass)."""
     return 3 * flops_per_token_forward(n_layer, d_model, n_ctx, d_attn, d_ff, n_vocab)
+
+
+def params_lstm(n_layer, d_model) -> int:
+    """Non-embedding parameters of a stack of ``n_layer`` LSTM layers of width ``d_model`` without biases.
+
+    Each layer has four gates, each with an input and a recurrent weight
+    matrix of ``d_model x d_model``: 8 d_model^2 per layer (Hochreiter &
+    Schmidhuber 1997; the LSTMs Kaplan et al. 2020, Fig. 7, compare with
+    transformers at equal non-embedding N).
+    """
+    return 8 * _positive_int("n_layer", n_layer) * _positive_int("d_model", d_model) ** 2
+
+
+def flops_per_token_training_lstm(n_layer, d_model, n_vocab=None) -> int:
+    """Training FLOPs per token of an LSTM language model: 3 x (2N + 2 d_model n_vocab).
+
+    The forward pass multiplies every weight once per token (2N, the gate
+    products) and, if ``n_vocab`` is given, computes the output logits; the
+    element-wise gate arithmetic (O(d_model) per token) is left out, as the
+    layer norms are for the transformer.
+    """
+    flops = 2 * params_lstm(n_layer, d_model)
+    if n_vocab is not None:
+        flops += 2 * _positive_int("d_model", d_model) * _positive_int("n_vocab", n_vocab)
+    return 3 * flops
 
 
 def chinchilla_forward_flops_per_sequence(n_layer, d_model, d_ff, n_heads, d_head, seq_len, n_vocab,

@@ -24,7 +24,8 @@ import pandas as pd
 
 __all__ = ["data_file", "read_verified", "read_table", "ChinchillaData", "load_epoch_data", "EPOCH_DATA",
            "PorianData", "load_porian2024", "load_gadre2024", "load_muennighoff2023", "CoverageData", "load_coverage",
-           "PORIAN_DATA", "GADRE_DATA", "MUENNIGHOFF_DATA", "COVERAGE_DATA"]
+           "load_ruan2024", "PORIAN_DATA", "GADRE_DATA", "MUENNIGHOFF_DATA", "COVERAGE_DATA", "RUAN_DATA",
+           "RUAN_BENCHMARKS"]
 
 #: Epoch AI's digitised Chinchilla runs (Besiroglu et al. 2024).
 EPOCH_DATA = "chinchilla_svg_extracted.csv"
@@ -36,6 +37,11 @@ GADRE_DATA = "gadre2024.csv"
 MUENNIGHOFF_DATA = "muennighoff2023.csv"
 #: How often each fitter's nominal 90% intervals cover the truth (``benchmarks/coverage.py``).
 COVERAGE_DATA = "fitting/coverage.csv"
+#: Ruan et al.'s (2024) 148 public base models with eight benchmark scores.
+RUAN_DATA = "ruan2024.csv"
+#: Ruan et al.'s benchmarks: column -> chance accuracy (the score a model that guesses gets).
+RUAN_BENCHMARKS = {"mmlu": 0.25, "arc_c": 0.25, "hellaswag": 0.25, "winogrande": 0.5, "truthfulqa": None,
+                   "gsm8k": 0.0, "xwinograd": 0.5, "humaneval": 0.0}
 
 
 def data_file(name: str) -> Path:
@@ -188,3 +194,18 @@ def load_coverage(path=None) -> CoverageData:
     """
     frame, meta = read_table(COVERAGE_DATA if path is None else Path(path))
     return CoverageData(frame, meta)
+
+
+def load_ruan2024(path=None, *, with_compute: bool = False) -> pd.DataFrame:
+    """Ruan et al.'s (2024) 148 public base models: family, N, D, C (FLOPs, 6ND) and eight benchmark scores.
+
+    Scores are fractions; chance levels are in :data:`RUAN_BENCHMARKS`. ``D``
+    and ``C`` are missing (NaN) for the 25 models whose training data is not
+    public; ``with_compute=True`` keeps only the models with a known ``C``.
+    Source: ryoungj/ObsScaling (Apache-2.0), flattened by
+    ``data/flatten/ruan2024.py``; checksum verified.
+    """
+    frame, _ = read_table(RUAN_DATA if path is None else Path(path))
+    if with_compute:
+        frame = frame[frame["C"].notna()].reset_index(drop=True)
+    return frame

@@ -69,7 +69,7 @@ def _report(args) -> int:
 def _verify(args) -> int:
     sweep = _sweep_module()
     preset, path, records = _preset_records(args)
-    checks = sweep.verify_records(records, runs=args.runs, seed=args.seed, device=args.device)
+    checks = sweep.verify_records(records, runs=args.runs, seed=args.seed, device=args.device, cheapest=args.cheapest)
     out = {"preset": preset.name, "results": str(path), "checked": checks,
            "all_identical": all(c["identical"] for c in checks),
            "all_verified": all(c["verified"] for c in checks)}
@@ -86,7 +86,7 @@ def register(subparsers) -> None:
     lab = subparsers.add_parser("lab", help="train tiny language models and fit their scaling laws")
     sub = lab.add_subparsers(dest="lab_command", required=True)
     run = sub.add_parser("run", help="run (or resume) a preset sweep; results go to data/lab/PRESET.jsonl")
-    run.add_argument("preset", help="smoke, cpu or gpu")
+    run.add_argument("preset", help="smoke, cpu, gpu or beyond")
     run.add_argument("--out", help="results file (JSON Lines); default data/lab/PRESET.jsonl")
     run.add_argument("--workers", type=int, default=None, help="parallel CPU workers (default: the preset's)")
     run.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
@@ -101,16 +101,18 @@ def register(subparsers) -> None:
     run.add_argument("--compile", action="store_true", help="torch.compile the model (in-process runs)")
     run.set_defaults(func=_run)
     rep = sub.add_parser("report", help="fit the scaling laws to a preset's results (JSON on stdout)")
-    rep.add_argument("preset", help="smoke, cpu or gpu")
+    rep.add_argument("preset", help="smoke, cpu, gpu or beyond")
     rep.add_argument("--results", help="results file (default data/lab/PRESET.jsonl)")
     rep.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples for the intervals")
     rep.set_defaults(func=_report)
     ver = sub.add_parser("verify", help="retrain a few cached runs and compare their losses (bit for bit on the "
                                         "device that made them; exit status 1 if any differs)")
-    ver.add_argument("preset", help="smoke, cpu or gpu")
+    ver.add_argument("preset", help="smoke, cpu, gpu or beyond")
     ver.add_argument("--results", help="results file (default data/lab/PRESET.jsonl)")
     ver.add_argument("--runs", type=int, default=3, help="how many runs to retrain (picked at random)")
     ver.add_argument("--seed", type=int, default=0, help="seed of the random pick")
+    ver.add_argument("--cheapest", action="store_true",
+                     help="retrain the cheapest runs (fewest FLOPs, their groups included) instead of random ones")
     ver.add_argument("--device", default="auto",
                      help="auto (the records' device if present, else cpu), cpu, cuda or mps")
     ver.set_defaults(func=_verify)

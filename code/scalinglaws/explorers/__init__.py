@@ -6,9 +6,10 @@
   a static matplotlib figure, live ipywidgets sliders and the kernel-free HTML
   of the static site, all from one frame function.
 * one module per chapter (``power_laws``, ``kaplan``, ``critical_batch_size``,
-  ``early_stopping``, ``chinchilla``, ``reconciling``, ``fitting_real_runs``,
-  ``overtraining``, ``lab``): each frame is a plain, tested function ``<what>_frame(**settings)``
-  returning a :class:`Frame`, registered under a page-unique name.
+  ``early_stopping``, ``chinchilla``, ``reconciling``, ``overtraining``,
+  ``fitting_real_runs``, ``hyperparameters``, ``abilities``, ``lab``): each
+  frame is a plain, tested function ``<what>_frame(**settings)`` returning a
+  :class:`Frame`, registered under a page-unique name.
 
     >>> from scalinglaws import explorers
     >>> ex = explorers.get("chinchilla-budget")
@@ -18,10 +19,12 @@
 from __future__ import annotations
 
 from scalinglaws.explorers import (  # noqa: F401  (each module registers its explorers)
+    abilities,
     chinchilla,
     critical_batch_size,
     early_stopping,
     fitting_real_runs,
+    hyperparameters,
     kaplan,
     lab,
     overtraining,

@@ -17,6 +17,15 @@ Design choices, made so that the parameter count is *exactly* the one
   ``params_embedding(n_vocab, d_model, n_ctx)``;
 * everything else is the non-embedding count
   ``params_nonembedding(n_layer, d_model, d_attn, d_ff) = 2 n_layer d_model (2 d_attn + d_ff)``.
+
+Parametrisation (``GPTConfig.parametrization``): the standard one draws every
+weight with standard deviation 0.02 (GPT-2) whatever the width, and trains
+all of them at one learning rate. Under μP (Yang et al. 2022, Tensor
+Programs V) the hidden matrices (attention and MLP) start with variance
+proportional to 1/fan_in and take Adam steps proportional to 1/fan_in, and
+the output logits are multiplied by base_width/d_model; the tied embedding,
+an input layer, keeps its scale and learning rate. :func:`lr_multipliers`
+gives each parameter's learning-rate factor; both trainers apply it.
 """
 
 from __future__ import annotations
@@ -27,9 +36,48 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from scalinglaws.lab.config import GPTConfig
+from scalinglaws.hyperparameters import mup_output_multiplier, mup_scaling
+from scalinglaws.lab.config import GPTConfig, LSTMConfig
 
-__all__ = ["GPTConfig", "GPT", "StackedGPT"]
+__all__ = ["GPTConfig", "GPT", "StackedGPT", "LSTMConfig", "LSTM", "build_model", "lr_multipliers", "output_multiplier",
+           "param_groups"]
+
+
+def _is_hidden(name: str) -> bool:
+    """Hidden matrices (fan_in and fan_out both grow with the width): everything in the blocks."""
+    return name.startswith("blocks.")
+
+
+def _mup(cfg: GPTConfig, layer: str):
+    return mup_scaling(layer, cfg.d_model, cfg.d_model / cfg.width_mult, optimizer="adam")
+
+
+def lr_multipliers(cfg: GPTConfig, names) -> list[float]:
+    """Each named parameter's learning-rate factor: 1 under the standard parametrisation; under μP
+    ``base_width / d_model`` for hidden matrices and 1 for the (tied) embeddings (Tensor Programs V, Table 3)."""
+    if getattr(cfg, "parametrization", "standard") == "standard":  # an LSTMConfig has only the standard one
+        return [1.0 for _ in names]
+    hidden, embedding = _mup(cfg, "hidden").lr, _mup(cfg, "input").lr
+    return [hidden if _is_hidden(n) else embedding for n in names]
+
+
+def param_groups(model: "GPT") -> list[dict]:
+    """Optimiser parameter groups of ``model``, one per learning-rate factor (:func:`lr_multipliers`), in the
+    model's parameter order: ``{"params": [...], "lr_scale": factor}``; a single group under the standard
+    parametrisation."""
+    names, params = zip(*model.named_parameters())
+    groups: dict = {}
+    for p, m in zip(params, lr_multipliers(model.cfg, names)):
+        groups.setdefault(m, []).append(p)
+    return [{"params": ps, "lr_scale": m} for m, ps in groups.items()]
+
+
+def output_multiplier(cfg: GPTConfig) -> float:
+    """Factor on the output logits: 1 under the standard parametrisation, ``base_width / d_model`` under μP
+    (the multiplier form of the output layer's 1/fan_in rule, Tensor Programs V, Table 8)."""
+    if cfg.parametrization == "standard":
+        return 1.0
+    return mup_output_multiplier(cfg.d_model, cfg.d_model / cfg.width_mult)
 
 
 class CausalSelfAttention(nn.Module):
@@ -95,6 +143,13 @@ class GPT(nn.Module):
         for name, p in self.named_parameters():
             if name.endswith("proj.weight"):
                 nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * cfg.n_layer))
+        if cfg.parametrization == "mup":  # hidden variance ~ 1/fan_in, equal to the above at the base width
+            scale = math.sqrt(_mup(cfg, "hidden").init_var)
+            with torch.no_grad():
+                for name, p in self.named_parameters():
+                    if _is_hidden(name):
+                        p.mul_(scale)
+        self.out_mult = output_multiplier(cfg)
 
     @staticmethod
     def _init_weights(module: nn.Module) -> None:
@@ -117,6 +172,8 @@ class GPT(nn.Module):
         for block in self.blocks:
             x = block(x)
         x = F.layer_norm(x, (self.cfg.d_model,))
+        if self.out_mult != 1.0:  # muP's output multiplier
+            x = x * self.out_mult
         logits = x @ self.wte.weight.t()  # (B, T, n_vocab), tied weights
         loss = None
         if targets is not None:
@@ -205,6 +262,14 @@ class StackedGPT(nn.Module):
         self.shapes = [tuple(p.shape) for _, p in template.named_parameters()]
         self.sizes = [math.prod(s) for s in self.shapes]
         self.flat = nn.Parameter(torch.zeros(k, sum(self.sizes)))
+        self.out_mult = output_multiplier(cfg)
+
+    def lr_scale(self) -> torch.Tensor | None:
+        """The learning-rate factor of every entry of a member's flat parameters (P,), or None when all are 1."""
+        mults = lr_multipliers(self.cfg, self.names)
+        if all(m == 1.0 for m in mults):
+            return None
+        return torch.cat([torch.full((n,), m) for n, m in zip(self.sizes, mults)]).to(self.flat.device)
 
     @property
     def k(self) -> int:
@@ -266,6 +331,8 @@ class StackedGPT(nn.Module):
             h = F.relu(torch.bmm(F.layer_norm(x, (C,)), W[p + "mlp.fc.weight"].mT))  # (K, B T, d_ff)
             x = x + torch.bmm(h, W[p + "mlp.proj.weight"].mT)
         x = F.layer_norm(x, (C,))
+        if self.out_mult != 1.0:  # muP's output multiplier
+            x = x * self.out_mult
         if targets is None:
             return torch.bmm(x, W["wte.weight"].mT).view(K, B, T, V), None  # tied weights
         # 256 rows of logits per member at a time: K x 256 x 256 floats stay in a core's L2 cache
@@ -281,3 +348,53 @@ class StackedGPT(nn.Module):
         (:meth:`~scalinglaws.lab.train.StackedAdamW.keep_rows`).
         """
         self.flat = nn.Parameter(self.flat.detach()[rows])
+
+
+class LSTM(nn.Module):
+    """An LSTM language model over bytes, the recurrent baseline of Kaplan et al. (2020, Fig. 7).
+
+    Token embedding, ``n_layer`` stacked ``nn.LSTM`` layers of width
+    ``d_model`` without biases (so the non-embedding count is exactly
+    ``compute.params_lstm``: 8 n_layer d_model^2), a non-parametric layer norm
+    and the output layer tied to the embedding, as in :class:`GPT`. There is
+    no position embedding: the recurrence carries the order. Each window of
+    ``n_ctx`` bytes starts from a zero state, as a transformer's context
+    starts empty, so the loss at position t measures what t bytes of context
+    are worth to each architecture. The LSTM weights keep PyTorch's
+    initialisation (uniform in +-1/sqrt(d_model)); the embedding gets GPT's.
+    """
+
+    def __init__(self, cfg: LSTMConfig):
+        super().__init__()
+        if not isinstance(cfg, LSTMConfig):
+            raise ValueError(f"cfg must be an LSTMConfig, got {type(cfg).__name__}")
+        self.cfg = cfg
+        self.wte = nn.Embedding(cfg.n_vocab, cfg.d_model)
+        self.rnn = nn.LSTM(cfg.d_model, cfg.d_model, num_layers=cfg.n_layer, bias=False, batch_first=True)
+        nn.init.normal_(self.wte.weight, mean=0.0, std=0.02)
+
+    def n_params(self, embedding: bool = True) -> int:
+        """Parameters of the live model (optionally without the embedding)."""
+        n = sum(p.numel() for p in self.parameters())
+        return n if embedding else n - self.wte.weight.numel()
+
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None):
+        B, T = idx.shape  # (B, T) byte ids
+        if T > self.cfg.n_ctx:
+            raise ValueError(f"sequence length {T} exceeds n_ctx={self.cfg.n_ctx}")
+        h, _ = self.rnn(self.wte(idx))  # (B, T, C), zero initial state
+        logits = F.layer_norm(h, (self.cfg.d_model,)) @ self.wte.weight.t()  # (B, T, n_vocab), tied
+        loss = None
+        if targets is not None:
+            loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))
+        return logits, loss
+
+
+def build_model(cfg) -> nn.Module:
+    """The model a config describes: :class:`GPT` for a :class:`GPTConfig`, :class:`LSTM` for an
+    :class:`LSTMConfig`."""
+    if isinstance(cfg, GPTConfig):
+        return GPT(cfg)
+    if isinstance(cfg, LSTMConfig):
+        return LSTM(cfg)
+    raise ValueError(f"cfg must be a GPTConfig or LSTMConfig, got {type(cfg).__name__}")

@@ -30,10 +30,10 @@ import pathlib
 import subprocess
 from dataclasses import dataclass, field
 
-from scalinglaws.lab.config import GPTConfig, TrainConfig
+from scalinglaws.lab.config import GPTConfig, LSTMConfig, TrainConfig, model_config_from_dict
 
 __all__ = ["RunSpec", "Preset", "run_key", "record_checksum", "results_path", "append_record", "load_results",
-           "git_commit", "plan_groups", "RESULTS_DIR", "SCHEMA", "GROUP_FIELDS"]
+           "git_commit", "plan_groups", "group_seconds", "RESULTS_DIR", "SCHEMA", "GROUP_FIELDS"]
 
 #: Where presets' results live: ``lab/`` inside the package data (the repository's ``data/lab/``).
 RESULTS_DIR = pathlib.Path(str(importlib.resources.files("scalinglaws.data") / "lab"))
@@ -52,8 +52,8 @@ class RunSpec:
     def __post_init__(self):
         if not isinstance(self.experiment, str) or not self.experiment:
             raise ValueError(f"experiment must be a non-empty string, got {self.experiment!r}")
-        if not isinstance(self.model, GPTConfig):
-            raise ValueError(f"model must be a GPTConfig, got {type(self.model).__name__}")
+        if not isinstance(self.model, (GPTConfig, LSTMConfig)):
+            raise ValueError(f"model must be a GPTConfig or LSTMConfig, got {type(self.model).__name__}")
         if not isinstance(self.train, TrainConfig):
             raise ValueError(f"train must be a TrainConfig, got {type(self.train).__name__}")
 
@@ -63,7 +63,8 @@ class RunSpec:
 
     @classmethod
     def from_dict(cls, d: dict) -> "RunSpec":
-        return cls(d["experiment"], GPTConfig(**d["model"]), TrainConfig(**d["train"]), dict(d.get("tags", {})))
+        return cls(d["experiment"], model_config_from_dict(d["model"]), TrainConfig(**d["train"]),
+                   dict(d.get("tags", {})))
 
     @property
     def key(self) -> str:
@@ -77,19 +78,26 @@ class RunSpec:
         step's tensors (:data:`GROUP_FIELDS`); everything else may differ per
         run: learning rate and schedule, seed (initialisation and data order),
         token budget (length), evaluations, weight decay, clipping, finite
-        data. Runs measuring the gradient noise scale train alone (their extra
-        gradient evaluations are per run).
+        data, WSD cool-down branches. Runs measuring the gradient noise scale
+        or the loss by context position train alone (their extra measurements
+        are per run), and so do LSTMs (no batched implementation).
         """
-        if self.train.noise_scale:
+        if self.train.noise_scale or self.train.position_loss or not isinstance(self.model, GPTConfig):
             return None
         fields = {f: getattr(self.train, f) for f in GROUP_FIELDS}
         return _canonical({"model": self.model.to_dict(), **fields}).decode()
 
     @property
     def cost_flops(self) -> float:
-        """Training FLOPs of the run (for scheduling and time estimates)."""
-        return float(self.model.flops_per_token) * self.train.steps(self.model.n_ctx) \
-            * self.train.batch_size * self.model.n_ctx
+        """Training FLOPs of the run, cool-down branches included (for scheduling and time estimates)."""
+        return float(self.model.flops_per_token) * self.train.batch_size * self.model.n_ctx * self.cost_steps
+
+    @property
+    def cost_steps(self) -> int:
+        """Optimiser steps of one member of the run: the main run's, plus each cool-down branch's decay."""
+        n_ctx = self.model.n_ctx
+        steps = self.train.cooldown_steps(n_ctx)
+        return steps[-1] + sum(n - self.train.decay_start(n) for n in steps[:-1])
 
 
 @dataclass(frozen=True)
@@ -107,34 +115,78 @@ class Preset:
     def total_flops(self) -> float:
         return sum(r.cost_flops for r in self.runs)
 
-    def projected_seconds(self, flops_per_s: float, step_overhead_s: tuple = (0.0, 0.0), max_group: int = 1) -> float:
-        """Wall time of the whole preset on one device, trained in groups as ``lab run`` trains them.
+    def projected_seconds(self, flops_per_s: float, step_overhead_s: tuple = (0.0, 0.0), max_group: int = 1, *,
+                          per_token_s: float = 0.0, overlap: bool = True, workers: int = 1,
+                          max_grouped_d_model: int | None = None) -> float:
+        """Wall time of the whole preset, trained in groups as ``lab run`` trains them.
 
-        A model of a training step: each step of a group takes the longer of
-        its arithmetic, ``(members still training) x (FLOPs per member step)
-        / flops_per_s``, and a fixed cost per step, ``a + b n_layer`` seconds
-        for ``step_overhead_s = (a, b)`` (launching kernels, the Python
-        loop): what sets the pace of tiny models on a GPU. Evaluations are
-        counted as forward passes (a third of a training token's FLOPs).
-        ``benchmarks/gpu_check.py`` measures ``flops_per_s`` and the overhead
-        and projects the ``gpu`` preset with them.
+        A model of a training step of a group with ``r`` rows (members still
+        training, and cool-down branches while they run): arithmetic of
+        ``r x tokens x (per_token_s + FLOPs per token / flops_per_s)`` and a
+        fixed cost of ``a + b n_layer`` seconds for ``step_overhead_s = (a,
+        b)`` (launching kernels, the Python loop). On a GPU (``overlap=True``)
+        the step takes the longer of the two, since the host queues work
+        while the device computes; on a CPU (``overlap=False``) one thread
+        does both, one after the other, and ``per_token_s`` is the per-token
+        work the FLOP count misses (layer norms, softmax, attention's
+        kernel). Evaluations are forward passes (a third of a training
+        token's cost); runs measuring the noise scale pay its extra gradients.
+        ``workers``: groups are handed to that many devices longest first, as
+        ``lab run`` does, and the time is the last one's finish.
+        ``benchmarks/gpu_check.py`` measures the GPU's figures and projects
+        the ``gpu`` preset with them; :data:`~scalinglaws.lab.presets.CPU_ASSUMED`
+        holds the book's CPU's.
         """
         if not (isinstance(flops_per_s, (int, float)) and flops_per_s > 0):
             raise ValueError(f"flops_per_s must be positive, got {flops_per_s!r}")
-        a, b = step_overhead_s
-        total = 0.0
-        for group in plan_groups(self.runs, max_group):
-            m = group[0].model
-            fixed = a + b * m.n_layer
-            per_step = group[0].train.batch_size * m.n_ctx * m.flops_per_token / flops_per_s
-            steps = sorted(s.train.steps(m.n_ctx) for s in group)
-            done = 0
-            for i, n in enumerate(steps):  # members leave the group as their last step is done
-                total += (n - done) * max(fixed, (len(steps) - i) * per_step)
-                done = n
-            evals = sum(s.train.n_evals * s.train.eval_tokens for s in group)
-            total += evals * m.flops_per_token / 3 / flops_per_s
-        return total
+        workers = _positive_int("workers", workers)
+        times = sorted((group_seconds(g, flops_per_s, step_overhead_s, per_token_s=per_token_s, overlap=overlap)
+                        for g in plan_groups(self.runs, max_group, max_grouped_d_model)), reverse=True)
+        finish = [0.0] * workers
+        for t in times:  # longest first, each to the worker that is free first
+            k = finish.index(min(finish))
+            finish[k] += t
+        return max(finish)
+
+
+def _positive_int(name, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
+def group_seconds(group, flops_per_s: float, step_overhead_s: tuple = (0.0, 0.0), *, per_token_s: float = 0.0,
+                  overlap: bool = True) -> float:
+    """Projected time of one group of runs trained together (see :meth:`Preset.projected_seconds`)."""
+    m = group[0].model
+    a, b = step_overhead_s
+    fixed = a + b * m.n_layer
+    tokens = group[0].train.batch_size * m.n_ctx
+    per_row = tokens * (per_token_s + m.flops_per_token / flops_per_s)
+    # rows of the stacked model over the steps: +1 at each main line's or branch's start, -1 at its end
+    events: dict = {}
+    evals = 0.0
+    for s in group:
+        lengths = s.train.cooldown_steps(m.n_ctx)
+        for n in lengths[:-1]:
+            f = s.train.decay_start(n)
+            events[f] = events.get(f, 0) + 1
+            events[n] = events.get(n, 0) - 1
+        events[0] = events.get(0, 0) + 1
+        events[lengths[-1]] = events.get(lengths[-1], 0) - 1
+        n_evals = s.train.n_evals + len(lengths) * (2 if s.train.schedule == "wsd" else 0)
+        evals += n_evals * s.train.eval_tokens
+        if s.train.noise_scale:  # 4 pairs of gradients over B/8 and 2B sequences at every evaluation
+            B = s.train.batch_size
+            evals += 3 * s.train.n_evals * 4 * (max(1, B // 8) + 2 * B) * m.n_ctx
+    total, rows, last = 0.0, 0, 0
+    for step in sorted(events):
+        steps = step - last
+        if rows:
+            total += steps * (max(fixed, rows * per_row) if overlap else fixed + rows * per_row)
+        rows += events[step]
+        last = step
+    return total + evals * (per_token_s + m.flops_per_token / flops_per_s) / 3
 
 
 #: TrainConfig fields that runs trained together must share (see :attr:`RunSpec.group_key`).

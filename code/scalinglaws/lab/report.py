@@ -2,22 +2,42 @@
 
 One function per experiment, each built on the library's own fitters:
 
-* :func:`fit_l_n` -- L(N) (:func:`scalinglaws.fit_power_law`);
-* :func:`fit_isoflop_runs` -- Approach 2 (:func:`scalinglaws.fit_isoflop`) and
-  Approach 3 (:func:`scalinglaws.fit_parametric`), untuned or with
-  each run's best learning rate (:func:`tuned_isoflop_records`);
+* :func:`fit_l_n` -- L(N) (:func:`scalinglaws.fit_power_law`), whether the
+  offset E can be identified, and L(N) at each cool-down's token count;
+* :func:`fit_learning_curves` -- Kaplan's L(N, S) fitted on the early,
+  constant-rate part of the L(N) runs, predicting the rest of it;
+* :func:`fit_isoflop` -- the compute-optimal frontier from the WSD IsoFLOP
+  runs: Approach 1 (:func:`scalinglaws.fitting.fit_envelope`), 2
+  (:func:`scalinglaws.fit_isoflop`) and 3 (:func:`scalinglaws.fit_parametric`),
+  with total or non-embedding parameters, each size's learning rate tuned or
+  one rate for all; the headline with an interval that carries the seed noise;
+* :func:`compare_schedules` -- WSD cool-downs against separately trained
+  cosine runs of the same size, rate, seed and length;
 * :func:`fit_critical_batch` -- the steps/examples trade-off
   (:func:`scalinglaws.fit_tradeoff`) at several target losses and the
   measured gradient noise scale;
 * :func:`fit_finite_data` -- the overfitting indicator against N^0.74/D
   (:func:`scalinglaws.early_stopping.overfitting_ratio`) and repetition;
-* :func:`fit_learning_curves` -- Kaplan's L(N, S) fitted on the early part of
-  the L(N) runs, used to predict their final losses;
 * :func:`counting` -- the same runs with total or non-embedding parameters;
 * :func:`fit_overtraining` -- the compute a smaller model needs to match a
-  compute-optimal one, measured and predicted by the runs' own Approach-3 law.
+  compute-optimal one, measured and predicted by the runs' own Approach-3 law;
+* :func:`fit_lstm` -- transformers against LSTMs, loss by context position
+  (Kaplan et al. 2020, Fig. 7);
+* :func:`fit_aspect` -- depth against width at fixed N, and the same runs
+  counted with and without embeddings (Kaplan et al. 2020, Figs. 5 and 6);
+* :func:`fit_mup` -- the best learning rate per width under the standard
+  parametrisation and under μP, and its drift
+  (:func:`scalinglaws.fitting.lr_transfer.fit_lr_transfer`);
+* :func:`fit_emergence` -- per-byte accuracy, log-loss and k-byte exact match
+  of a ladder of sizes, and their loss on text of another kind against the
+  in-distribution loss;
+* :func:`fit_schedules` -- warmup-stable-decay against cosine runs at several
+  lengths, and what the WSD branches share.
 
-Every exponent comes with a bootstrap percentile interval.
+Tables of points other code can build on: :func:`runs_table` (one row per
+run) and :func:`cooldown_table` (one row per cool-down of the WSD runs: the
+schedules' API), :func:`isoflop_points` (each IsoFLOP (size, budget) with its
+seed-averaged, tuned or untuned loss).
 """
 
 from __future__ import annotations
@@ -25,39 +45,88 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy import stats
 from scipy.optimize import curve_fit, least_squares
 
-from scalinglaws._validation import check_scalar
+from scalinglaws._validation import check_in, check_scalar
 from scalinglaws.constants import CHINCHILLA, KAPLAN_LND, KAPLAN_LNS, KAPLAN_TABLE5, ParametricLoss
 from scalinglaws.data_constrained import repetition_value
 from scalinglaws.early_stopping import overfitting_ratio
-from scalinglaws.fitting.frontier import fit_isoflop
+from scalinglaws.fitting.frontier import TrainingCurve, fit_envelope, fit_isoflop as fit_isoflop_profiles
+from scalinglaws.fitting.lr_transfer import fit_lr_transfer
 from scalinglaws.fitting.parametric import fit_parametric
 from scalinglaws.fitting.powerlaw import fit_power_law
+from scalinglaws.fitting.resampling import FAILURES, percentile_interval
 from scalinglaws.fitting.tradeoff import fit_tradeoff
+from scalinglaws.hyperparameters import schedule_family_cost
 from scalinglaws.overtraining import iso_loss_tokens
 
-__all__ = ["runs_table", "fit_l_n", "fit_isoflop_runs", "tuned_isoflop_records", "fit_critical_batch",
-           "steps_to_loss", "fit_finite_data", "fit_learning_curves", "counting", "fit_overtraining", "report",
-           "explore_l_n"]
+__all__ = ["runs_table", "cooldown_table", "isoflop_points", "seed_noise", "fit_l_n", "fit_learning_curves",
+           "fit_isoflop", "compare_schedules", "fit_critical_batch", "steps_to_loss", "fit_finite_data", "counting",
+           "fit_overtraining", "fit_lstm", "fit_aspect", "report", "explore_l_n", "COUNTS", "fit_mup", "fit_emergence",
+           "fit_schedules"]
+
+#: The two ways of counting a model's parameters: Kaplan's (non-embedding) and Chinchilla's (total).
+COUNTS = ("total", "nonembedding")
+
+
+def _n_total(r):
+    return r["result"]["n_params_nonembedding"] + r["result"]["n_params_embedding"]
 
 
 def runs_table(records: list[dict], experiment: str) -> dict:
-    """Columns (NumPy arrays) of one experiment's runs: N, N_total, D, C, L, budget, lr, fpt, shape."""
+    """Columns (NumPy arrays) of one experiment's runs: N, N_total, D, C, L, budget, lr, fpt, shape, seed."""
     recs = [r for r in records if r["experiment"] == experiment]
-    col = {
+    return {
         "N": np.array([r["result"]["n_params_nonembedding"] for r in recs], float),
-        "N_total": np.array([r["result"]["n_params_nonembedding"] + r["result"]["n_params_embedding"]
-                             for r in recs], float),
+        "N_total": np.array([_n_total(r) for r in recs], float),
         "D": np.array([r["result"]["tokens"] for r in recs], float),
         "C": np.array([r["result"]["flops"] for r in recs], float),
         "L": np.array([r["result"]["final_val_loss"] for r in recs], float),
         "budget": np.array([r["tags"].get("budget", np.nan) for r in recs], float),
         "lr": np.array([r.get("train", {}).get("lr", np.nan) for r in recs], float),
         "fpt": np.array([r["result"].get("flops_per_token", np.nan) for r in recs], float),
+        "seed": np.array([r.get("train", {}).get("seed", 0) for r in recs], int),
         "shape": [r["tags"].get("shape", "") for r in recs],
     }
-    return col
+
+
+def cooldown_table(records: list[dict], experiment: str = "isoflop") -> dict:
+    """One row per cool-down of an experiment's warmup-stable-decay runs (the schedules' API).
+
+    A WSD run with ``cooldowns`` ends a cool-down at every length it
+    branched at and at its own end (``result["cooldowns"]``); a run without
+    them contributes its final loss as one row. Columns (NumPy arrays, and
+    lists for ``shape``, ``lr_role`` and ``key``): ``N`` and ``N_total``
+    (parameters), ``D`` (tokens of that length), ``C`` (its training FLOPs),
+    ``L`` (validation loss after the cool-down, nats/byte), ``L_stable`` (the
+    run's loss at the stable rate just before that cool-down began; NaN if not
+    measured), ``fork_step`` and ``steps`` (where the decay began and ended),
+    ``budget`` (the tag ``budgets`` of that entry, else the tag ``budget``),
+    ``lr``, ``seed``, ``shape``, ``lr_role`` and ``key`` (the run's).
+    """
+    rows = []
+    for r in records:
+        if r["experiment"] != experiment:
+            continue
+        res = r["result"]
+        entries = res.get("cooldowns") or [{"tokens": res["tokens"], "flops": res["flops"], "steps": res["steps"],
+                                             "fork_step": None, "val_loss": res["final_val_loss"],
+                                             "stable_val_loss": None}]
+        budgets = r["tags"]["budgets"] if "budgets" in r["tags"] else [r["tags"].get("budget", math.nan)] * len(entries)
+        if len(budgets) != len(entries):
+            raise ValueError(f"records: run {r.get('key')} has {len(entries)} cool-downs but {len(budgets)} budgets")
+        for e, C in zip(entries, budgets):
+            rows.append((res["n_params_nonembedding"], _n_total(r), e["tokens"], e["flops"], e["val_loss"],
+                         math.nan if e.get("stable_val_loss") is None else e["stable_val_loss"],
+                         -1 if e.get("fork_step") is None else e["fork_step"], e["steps"], float(C),
+                         r["train"]["lr"], r["train"].get("seed", 0), r["tags"].get("shape", ""),
+                         r["tags"].get("lr_role", ""), r.get("key", "")))
+    cols = list(zip(*rows)) if rows else [[] for _ in range(14)]
+    names = ("N", "N_total", "D", "C", "L", "L_stable", "fork_step", "steps", "budget", "lr", "seed")
+    out = {n: np.array(c, float if n not in ("fork_step", "steps", "seed") else int) for n, c in zip(names, cols)}
+    out.update(shape=list(cols[11]), lr_role=list(cols[12]), key=list(cols[13]))
+    return out
 
 
 def _interval(fit, name):
@@ -65,96 +134,720 @@ def _interval(fit, name):
     return None if iv is None else [float(iv[0]), float(iv[1])]
 
 
+def _curvature(x, y):
+    """Quadratic coefficient of y against x by least squares, with its 95% t interval."""
+    X = np.column_stack([np.ones_like(x), x - x.mean(), (x - x.mean()) ** 2])
+    coef, res, *_ = np.linalg.lstsq(X, y, rcond=None)
+    dof = x.size - 3
+    if dof < 1:
+        return float(coef[2]), None
+    sigma2 = float(np.sum((y - X @ coef) ** 2)) / dof
+    se = math.sqrt(sigma2 * np.linalg.inv(X.T @ X)[2, 2])
+    t = stats.t.ppf(0.975, dof)
+    return float(coef[2]), [float(coef[2] - t * se), float(coef[2] + t * se)]
+
+
+# --- L(N) and learning curves ------------------------------------------------------------------------
+
 def fit_l_n(records: list[dict], *, bootstrap: int = 200, seed: int = 0) -> dict:
-    """L(N) = E + A N^-alpha on the ``L_N`` runs, plus the pure power law (Kaplan's form, no E)."""
+    """L(N) = E + A N^-alpha on the ``L_N`` runs, the pure power law (Kaplan's form, no E), and whether E
+    can be identified.
+
+    E shows in the data only as curvature of log L against log N (a pure power
+    law is a straight line); ``curvature`` is the quadratic coefficient of
+    that relation with its 95% interval. E counts as identified when that
+    interval excludes zero *and* the bootstrap interval of E excludes zero.
+    ``by_tokens``: the pure power law refitted at each cool-down's token count
+    (the runs' branches), so the slope's dependence on D is visible.
+    """
     t = runs_table(records, "L_N")
     if t["N"].size < 4:
         raise ValueError(f"records: L(N) needs at least 4 runs, got {t['N'].size}")
     with_e = fit_power_law(t["N"], t["L"], offset=True, bootstrap=bootstrap, seed=seed)
     no_e = fit_power_law(t["N"], t["L"], offset=False, bootstrap=bootstrap, seed=seed)
-    return {
+    c2, c2_ci = _curvature(np.log(t["N"]), np.log(t["L"]))
+    E_ci = _interval(with_e, "E")
+    curved = c2_ci is not None and c2_ci[0] > 0
+    floor = E_ci is not None and E_ci[0] > 0.05 * float(t["L"].min())
+    out = {
         "n_runs": int(t["N"].size),
         "decades_of_N": float(math.log10(t["N"].max() / t["N"].min())),
         "tokens": float(np.median(t["D"])),
         "with_E": {"alpha": with_e.alpha, "alpha_ci": _interval(with_e, "alpha"), "E": with_e.E,
-                   "E_ci": _interval(with_e, "E"), "A": with_e.A, "r2": with_e.r2},
+                   "E_ci": E_ci, "A": with_e.A, "r2": with_e.r2},
         "pure_power_law": {"alpha": no_e.alpha, "alpha_ci": _interval(no_e, "alpha"), "A": no_e.A,
                            "r2": no_e.r2},
+        "curvature": {"c2": c2, "c2_ci": c2_ci},
+        "E_identifiable": bool(curved and floor),
         "published": {"kaplan_alpha_N": KAPLAN_TABLE5.alpha_N, "chinchilla_alpha": CHINCHILLA.alpha},
     }
-
-
-def tuned_isoflop_records(records: list[dict]) -> list[dict]:
-    """For each (budget, shape) of the ``isoflop`` runs, the run with the lowest final loss over all rates.
-
-    Candidates are the ``isoflop`` run and its ``isoflop_lr`` siblings (same
-    budget and shape, other learning rates). The chosen records are returned
-    as ``isoflop`` records, so :func:`fit_isoflop_runs` fits them unchanged.
-    """
-    best = {}
-    for r in records:
-        if r["experiment"] not in ("isoflop", "isoflop_lr"):
-            continue
-        group = (r["tags"].get("budget"), r["tags"].get("shape"))
-        if group not in best or r["result"]["final_val_loss"] < best[group]["result"]["final_val_loss"]:
-            best[group] = r
-    return [dict(r, experiment="isoflop") for r in best.values()]
-
-
-def fit_isoflop_runs(records: list[dict], *, bootstrap: int = 200, seed: int = 0,
-                     count: str = "nonembedding", tuned: bool = False) -> dict:
-    """Approach 2 (IsoFLOP parabolas) and Approach 3 (parametric fit) on the ``isoflop`` runs.
-
-    ``count``: ``"nonembedding"`` (Kaplan's N) or ``"total"`` (Chinchilla's N).
-    ``tuned``: use each (budget, size)'s best learning rate
-    (:func:`tuned_isoflop_records`) instead of the preset's single rate.
-    """
-    if count not in ("nonembedding", "total"):
-        raise ValueError(f"count must be 'nonembedding' or 'total', got {count!r}")
-    if tuned:
-        records = tuned_isoflop_records(records)
-    t = runs_table(records, "isoflop")
-    if t["N"].size < 6:
-        raise ValueError(f"records: IsoFLOP fits need at least 6 runs, got {t['N'].size}")
-    N = t["N"] if count == "nonembedding" else t["N_total"]
-    note = None
-    try:
-        # the lab reads its few-size profiles with parabolas, as its chapter describes
-        approach2 = fit_isoflop(N, t["C"], t["L"], budget=t["budget"], method="parabola", bootstrap=bootstrap,
-                                seed=seed)
-    except OverflowError:  # a degenerate resample (flat parabola) overflowed: report the point fit only
-        approach2 = fit_isoflop(N, t["C"], t["L"], budget=t["budget"], method="parabola", bootstrap=0)
-        note = "bootstrap failed on a degenerate resample; no interval"
-    profiles = []
-    for b in np.unique(t["budget"]):
-        m = t["budget"] == b
-        x, y = np.log(N[m]), t["L"][m]
-        coef = np.polyfit(x, y, 2)
-        resid = y - np.polyval(coef, x)
-        r2 = 1.0 - float(np.sum(resid**2)) / float(np.sum((y - y.mean()) ** 2))
-        x_opt = -coef[1] / (2 * coef[0]) if coef[0] > 0 else float("nan")
-        profiles.append({"budget": float(b), "n_sizes": int(m.sum()), "parabola_r2": r2,
-                         "N_opt": float(np.exp(x_opt)), "bracketed": bool(x.min() < x_opt < x.max()),
-                         "best_run_N": float(N[m][np.argmin(y)]), "best_run_L": float(y.min())})
-    lc, ln_opt = np.log([p_["budget"] for p_ in profiles]), np.log([p_["N_opt"] for p_ in profiles])
-    frontier_r2 = float(np.corrcoef(lc, ln_opt)[0, 1] ** 2) if np.all(np.isfinite(ln_opt)) else float("nan")
-    out = {"count": count, "tuned": bool(tuned), "n_runs": int(N.size), "n_budgets": int(np.unique(t["budget"]).size),
-           "lr": t["lr"].tolist(), "shape": t["shape"], "budget": t["budget"].tolist(), "L": t["L"].tolist(),
-           "profiles": profiles, "frontier_r2": frontier_r2,
-           "approach2": {"a": approach2.a, "a_ci": _interval(approach2, "a"), "b": approach2.b,
-                         "b_ci": _interval(approach2, "b"),
-                         "C": approach2.C.tolist(), "N_opt": approach2.N_opt.tolist(), "note": note}}
-    try:
-        approach3 = fit_parametric(N, t["D"], t["L"], bootstrap=min(bootstrap, 50), seed=seed)
-        out["approach3"] = {"a": approach3.a, "a_ci": _interval(approach3, "a"), "b": approach3.b,
-                            "b_ci": _interval(approach3, "b"), "alpha": approach3.alpha,
-                            "beta": approach3.beta, "E": approach3.E, "converged": bool(approach3.converged)}
-    except ValueError as exc:  # too few runs for five parameters
-        out["approach3"] = {"error": str(exc)}
-    a_pub, b_pub = CHINCHILLA.beta / (CHINCHILLA.alpha + CHINCHILLA.beta), \
-        CHINCHILLA.alpha / (CHINCHILLA.alpha + CHINCHILLA.beta)
-    out["published"] = {"chinchilla_approach3_a": a_pub, "chinchilla_approach3_b": b_pub}
+    if not out["E_identifiable"]:
+        out["E_why_not"] = ("no curvature: the 95% interval of the quadratic term of log L against log N "
+                            "includes zero" if not curved else
+                            "the bootstrap interval of E reaches zero") + \
+            f" over {out['decades_of_N']:.1f} decades of N"
+    ct = cooldown_table(records, "L_N")
+    by_tokens = []
+    for D in np.unique(ct["D"]):
+        m = ct["D"] == D
+        if m.sum() >= 3:
+            f = fit_power_law(ct["N"][m], ct["L"][m], offset=False)
+            by_tokens.append({"tokens": float(D), "alpha": f.alpha, "N": ct["N"][m].tolist(), "L": ct["L"][m].tolist()})
+    out["by_tokens"] = by_tokens
     return out
+
+
+def _kaplan_ns(p, logN, logS):
+    # log of (N_c/N)^alpha_N + (S_c/S)^alpha_S, parameters (log N_c, alpha_N, log S_c, alpha_S)
+    return np.logaddexp(p[1] * (p[0] - logN), p[3] * (p[2] - logS))
+
+
+def fit_learning_curves(records: list[dict], *, fit_fraction: float = 0.5) -> dict:
+    """Kaplan's L(N, S) (Eq. 1.6) fitted to the early part of every ``L_N`` run, predicting later points.
+
+    L(N, S) = (N_c/N)^alpha_N + (S_c/S)^alpha_S, least squares on log L with
+    ``scipy.optimize.least_squares``. For a warmup-stable-decay run the curve
+    used is its stable phase (evaluations after warm-up, before the decay),
+    where the rate is constant as in Kaplan's law; the fit uses the points
+    with S <= ``fit_fraction`` x (last stable step) and predicts the last
+    stable point. For any other schedule the whole curve is used and the
+    final loss predicted. ``relative_error`` is predicted / measured - 1;
+    ``cooldown_gain`` (WSD) what the final decay added below the last stable
+    point. The same form fitted to every point used is ``all_points``.
+    """
+    fit_fraction = check_scalar("fit_fraction", fit_fraction, low=0, high=1, low_inclusive=False)
+    recs = sorted((r for r in records if r["experiment"] == "L_N"), key=lambda r: r["result"]["n_params_nonembedding"])
+    pts, targets, gains = [], [], []
+    for r in recs:
+        n = r["result"]["n_params_nonembedding"]
+        curve = r["result"]["curve"]
+        tc = r["train"]
+        if tc.get("schedule") == "wsd":
+            n_steps = r["result"]["steps"]
+            decay = n_steps - int(tc.get("decay_frac", 0.2) * n_steps)
+            warm = tc.get("warmup_steps") or int(tc.get("warmup_frac", 0.05) * n_steps)
+            curve = [p for p in curve if warm < p["step"] <= decay]
+            gains.append(curve[-1]["val_loss"] - r["result"]["final_val_loss"] if curve else math.nan)
+        if not curve:
+            continue
+        last = curve[-1]["step"]
+        for p in curve:
+            pts.append((n, p["step"], p["val_loss"], p["step"] <= fit_fraction * last))
+        targets.append((n, last, curve[-1]["val_loss"]))
+    pts = np.array(pts, float).reshape(-1, 4)
+    early = pts[pts[:, 3] > 0]
+    if early.shape[0] < 6 or np.unique(early[:, 0]).size < 2:
+        raise ValueError("records: L(N, S) needs at least 6 early points from 2 model sizes "
+                         f"(got {early.shape[0]}); add evaluations or runs")
+
+    def fit(rows):
+        logN, logS, logL = np.log(rows[:, 0]), np.log(rows[:, 1]), np.log(rows[:, 2])
+        start = np.array([np.log(rows[:, 0].max()) + 20, 0.08, np.log(rows[:, 1].min()), 0.5])
+        res = least_squares(lambda p: _kaplan_ns(p, logN, logS) - logL, start,
+                            bounds=([-50, 1e-3, -50, 1e-3], [500, 5, 100, 5]))
+        return res.x, float(np.sqrt(np.mean(res.fun**2)))
+
+    p_early, rms_early = fit(early)
+    p_all, rms_all = fit(pts)
+    targets = np.array(targets, float)
+    pred = np.exp(_kaplan_ns(p_early, np.log(targets[:, 0]), np.log(targets[:, 1])))
+    rel = pred / targets[:, 2] - 1.0
+
+    def params(p):
+        return {"N_c": float(np.exp(p[0])), "alpha_N": float(p[1]), "S_c": float(np.exp(p[2])), "alpha_S": float(p[3])}
+
+    out = {"fit_fraction": fit_fraction, "n_fit_points": int(early.shape[0]), "early": params(p_early),
+           "rms_log_residual": rms_early, "all_points": {**params(p_all), "rms_log_residual": rms_all},
+           "N": targets[:, 0].tolist(), "steps": targets[:, 1].tolist(), "target_loss": targets[:, 2].tolist(),
+           "predicted": pred.tolist(), "relative_error": rel.tolist(),
+           "max_abs_relative_error": float(np.max(np.abs(rel))),
+           "published": {"kaplan_alpha_N": KAPLAN_LNS.alpha_N, "kaplan_alpha_S": KAPLAN_LNS.alpha_S}}
+    if gains:
+        out["cooldown_gain"] = gains
+    return out
+
+
+# --- IsoFLOP ------------------------------------------------------------------------------------------
+
+def _isoflop_cells(records: list[dict], experiment: str = "isoflop") -> dict:
+    """{shape: {"N", "N_total", "fpt", "budgets" (sorted), "D", "C", "lrs" (sorted), "runs": {lr: {seed: L array
+    over budgets}}}} from the WSD IsoFLOP runs."""
+    t = cooldown_table(records, experiment)
+    if not t["shape"]:
+        raise ValueError(f"records: no {experiment!r} runs")
+    cells: dict = {}
+    for i, shape in enumerate(t["shape"]):
+        c = cells.setdefault(shape, {"N": t["N"][i], "N_total": t["N_total"][i], "points": {}})
+        c["points"].setdefault((t["lr"][i], int(t["seed"][i])), {})[t["budget"][i]] = (t["L"][i], t["D"][i], t["C"][i])
+    for shape, c in cells.items():
+        budgets = sorted({b for pts in c["points"].values() for b in pts})
+        c["budgets"] = budgets
+        any_run = next(iter(c["points"].values()))
+        c["D"] = np.array([any_run[b][1] for b in budgets])
+        c["C"] = np.array([any_run[b][2] for b in budgets])
+        c["lrs"] = sorted({lr for lr, _ in c["points"]})
+        c["runs"] = {}
+        for (lr, sd), pts in c["points"].items():
+            if sorted(pts) != budgets:
+                raise ValueError(f"records: the {shape} run at lr {lr}, seed {sd} lacks some of its budgets")
+            c["runs"].setdefault(lr, {})[sd] = np.array([pts[b][0] for b in budgets])
+        del c["points"]
+    return cells
+
+
+def seed_noise(records: list[dict], experiment: str = "isoflop") -> dict:
+    """Seed-to-seed noise of the WSD runs repeated with another seed (same size, rate and length).
+
+    For each pair of seeds, ``d = (L_a - L_b)/sqrt 2`` at every cool-down
+    estimates one seed's deviation (its variance is the seed variance). Returns
+    ``sigma`` (root-mean-square of d, nats/byte), ``sigma_rel`` (of d/L),
+    ``rho`` (the correlation of a run's deviations at its consecutive
+    cool-downs: the runs share their stable phase, so their errors are
+    correlated), ``by_budget`` and ``n_pairs``.
+    """
+    cells = _isoflop_cells(records, experiment)
+    ds, rel, budget_of, lag = [], [], [], []
+    for c in cells.values():
+        for lr, by_seed in c["runs"].items():
+            seeds = sorted(by_seed)
+            for a, b in zip(seeds[::2], seeds[1::2]):  # disjoint pairs: independent estimates
+                d = (by_seed[a] - by_seed[b]) / math.sqrt(2)
+                mean = (by_seed[a] + by_seed[b]) / 2
+                ds += d.tolist()
+                rel += (d / mean).tolist()
+                budget_of += list(c["budgets"])
+                lag += list(zip((d / mean)[:-1], (d / mean)[1:]))
+    if not ds:
+        return {"n_pairs": 0}
+    ds, rel, budget_of = np.array(ds), np.array(rel), np.array(budget_of)
+    by_budget = [{"budget": float(b), "sigma": float(np.sqrt(np.mean(ds[budget_of == b] ** 2))),
+                  "sigma_rel": float(np.sqrt(np.mean(rel[budget_of == b] ** 2))), "n": int((budget_of == b).sum())}
+                 for b in np.unique(budget_of)]
+    lag = np.array(lag, float).reshape(-1, 2)
+    norm = math.sqrt(float(np.sum(lag[:, 0] ** 2) * np.sum(lag[:, 1] ** 2)))
+    rho = float(np.sum(lag[:, 0] * lag[:, 1]) / norm) if norm > 0 else 0.0
+    return {"sigma": float(np.sqrt(np.mean(ds**2))), "sigma_rel": float(np.sqrt(np.mean(rel**2))),
+            "rho": rho, "n_pairs": int(len(ds)), "by_budget": by_budget}
+
+
+def _tune(lrs, means):
+    """Best loss over a learning-rate grid: (L*, lr*, bracketed).
+
+    ``means`` (n_lr, n_budget). Where the grid's best rate has a neighbour on
+    both sides, the three points' parabola in log lr gives the minimum (a
+    grid a factor of two apart would otherwise quantise it); at the edge,
+    the edge's loss, with ``bracketed`` False.
+    """
+    lrs = np.asarray(lrs, float)
+    k = np.argmin(means, axis=0)
+    L = means[k, np.arange(means.shape[1])].copy()
+    lr = lrs[k].copy()
+    inside = (k > 0) & (k < lrs.size - 1)
+    x = np.log(lrs)
+    for j in np.flatnonzero(inside):
+        i = k[j]
+        c2, c1, c0 = np.polyfit(x[i - 1:i + 2], means[i - 1:i + 2, j], 2)
+        if c2 > 0:
+            v = -c1 / (2 * c2)
+            L[j], lr[j] = c0 - c1 * c1 / (4 * c2), math.exp(v)
+    return L, lr, inside
+
+
+def _points_from_cells(cells, tuned: bool, reference_lr: float | None, noise=None):
+    """Per (shape, budget): N, N_total, D, C, L, lr, bracketed, budget (arrays); ``noise`` {shape: {lr: {seed:
+    array}}} is added to the runs' losses first (the seed bootstrap)."""
+    cols = {k: [] for k in ("N", "N_total", "D", "C", "L", "lr", "bracketed", "budget", "shape")}
+    for shape, c in cells.items():
+        means = []
+        for lr in c["lrs"]:
+            runs = c["runs"][lr]
+            vals = [v + (noise[shape][lr][sd] if noise else 0.0) for sd, v in runs.items()]
+            means.append(np.mean(vals, axis=0))
+        means = np.array(means)
+        if tuned:
+            L, lr, ok = _tune(c["lrs"], means)
+        else:
+            if reference_lr not in c["lrs"]:
+                raise ValueError(f"records: shape {shape} has no run at the reference rate {reference_lr}")
+            L = means[c["lrs"].index(reference_lr)]
+            lr, ok = np.full(L.size, reference_lr), np.ones(L.size, bool)
+        n = len(c["budgets"])
+        cols["N"] += [c["N"]] * n
+        cols["N_total"] += [c["N_total"]] * n
+        cols["D"] += list(c["D"])
+        cols["C"] += list(c["C"])
+        cols["L"] += list(L)
+        cols["lr"] += list(lr)
+        cols["bracketed"] += list(ok)
+        cols["budget"] += list(c["budgets"])
+        cols["shape"] += [shape] * n
+    out = {k: np.array(v, float) for k, v in cols.items() if k not in ("shape", "bracketed")}
+    out["bracketed"] = np.array(cols["bracketed"], bool)
+    out["shape"] = cols["shape"]
+    return out
+
+
+def _reference_lr(records, experiment="isoflop"):
+    """The untuned sweep's rate: the one every size was trained at (tag ``lr_role`` "reference" where added)."""
+    t = cooldown_table(records, experiment)
+    by_shape = {}
+    for s, lr in zip(t["shape"], t["lr"]):
+        by_shape.setdefault(s, set()).add(float(lr))
+    common = set.intersection(*by_shape.values()) if by_shape else set()
+    refs = {float(lr) for lr, role in zip(t["lr"], t["lr_role"]) if role == "reference"}
+    pick = (refs & common) or common
+    return float(sorted(pick)[len(pick) // 2]) if pick else None
+
+
+def isoflop_points(records: list[dict], *, tuned: bool = True, experiment: str = "isoflop") -> dict:
+    """The IsoFLOP sweep as one point per (size, budget): seed-averaged loss, each size's best rate
+    (``tuned``) or the sweep's one reference rate.
+
+    Columns: ``N``, ``N_total``, ``D``, ``C`` (FLOPs), ``L``, ``lr`` (the rate
+    chosen; with ``tuned``, the vertex of a parabola in log lr through the
+    best grid rate and its neighbours), ``bracketed`` (the best rate has a
+    neighbour on both sides), ``budget`` and ``shape``.
+    """
+    cells = _isoflop_cells(records, experiment)
+    return _points_from_cells(cells, tuned, None if tuned else _reference_lr(records, experiment))
+
+
+def _approach2(pts, count):
+    N = pts["N_total"] if count == "total" else pts["N"]
+    # parabolas, as the lab's pages describe: a few sizes per budget, centred on the minimum by design,
+    # where a parabola is unbiased (the fitting chapter shows where it is not)
+    return fit_isoflop_profiles(N, pts["C"], pts["L"], budget=pts["budget"], method="parabola")
+
+
+def _line_interval(C, N_opt, level):
+    """t interval of the slope of log N_opt against log C from the scatter of the minima about the line."""
+    x, y = np.log(C), np.log(N_opt)
+    k = x.size
+    if k < 3:
+        return None
+    slope, intercept = np.polyfit(x, y, 1)
+    resid = y - (slope * x + intercept)
+    se = math.sqrt(float(np.sum(resid**2)) / (k - 2) / float(np.sum((x - x.mean()) ** 2)))
+    t = stats.t.ppf(0.5 + level / 2, k - 2)
+    return [float(slope - t * se), float(slope + t * se)], se
+
+
+def _noise_bootstrap(refit, draw, resamples: int, seed: int):
+    """Refit on ``resamples`` draws of simulated seed noise; the finite refits (FAILURES count as failed)."""
+    rng = np.random.default_rng(seed)
+    out, failed = [], 0
+    for _ in range(resamples):
+        try:
+            with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+                v = float(refit(draw(rng)))
+        except FAILURES:
+            failed += 1
+            continue
+        if math.isfinite(v):
+            out.append(v)
+        else:
+            failed += 1
+    return np.array(out), failed
+
+
+def _seed_noise_draw(cells, noise):
+    """A function drawing, for every run, correlated relative noise over its cool-downs with the measured
+    seed noise: log-normal with standard deviation ``sigma_rel`` and correlation ``rho`` between any two of
+    one run's cool-downs (they share its stable phase)."""
+    sigma, rho = noise.get("sigma_rel", 0.0), min(max(noise.get("rho", 0.0), 0.0), 0.999)
+
+    def draw(rng):
+        out = {}
+        for shape, c in cells.items():
+            n = len(c["budgets"])
+            chol = sigma * np.linalg.cholesky((1 - rho) * np.eye(n) + rho * np.ones((n, n)))
+            out[shape] = {lr: {sd: v * np.expm1(chol @ rng.standard_normal(n)) for sd, v in by_seed.items()}
+                          for lr, by_seed in c["runs"].items()}
+        return out
+
+    return draw
+
+
+def fit_isoflop(records: list[dict], *, bootstrap: int = 200, seed: int = 0, level: float = 0.95,
+                approach3_bootstrap: int = 30) -> dict:
+    """The compute-optimal frontier N_opt ~ C^a from the WSD IsoFLOP runs.
+
+    Every (size, budget) gets its seed-averaged loss at each rate; *tuned*
+    takes each (size, budget)'s best rate (:func:`_tune`), *untuned* the one
+    reference rate all sizes share. For each count of N (total, Chinchilla's;
+    non-embedding, Kaplan's) and each of tuned/untuned: Approach 1 (the
+    envelope of each size's losses over its budgets, Hoffmann et al.'s 80%
+    subsamples), Approach 2 (a parabola per budget, then a line through the
+    minima; interval from the seed bootstrap below) and Approach 3 (the
+    parametric law; interval from its own bootstrap over points, at most
+    ``approach3_bootstrap`` resamples: each refit is a multi-start fit).
+
+    ``headline``: Approach 2, total parameters, tuned rates (Chinchilla's
+    conventions). Its interval carries the seed noise: the runs' losses are
+    perturbed ``bootstrap`` times by simulated seed noise with the spread and
+    correlation measured on the repeated seeds (:func:`seed_noise`), and
+    everything (averaging, tuning, parabolas, line) refitted. It is then
+    widened, if needed, to the t interval of the slope given the minima's
+    actual scatter about the line (which includes what seeds do not: the
+    sizes' own irregularity): ``low``/``high`` are the outer bounds of the
+    two, both reported.
+    """
+    level = check_scalar("level", level, low=0, high=1, low_inclusive=False, high_inclusive=False)
+    cells = _isoflop_cells(records)
+    noise = seed_noise(records)
+    ref = _reference_lr(records)
+    variants = [(count, tuned) for count in COUNTS for tuned in (True, False) if tuned or ref is not None]
+    draw = _seed_noise_draw(cells, noise) if noise.get("n_pairs") else None
+    fits = []
+    for count, tuned in variants:
+        pts = _points_from_cells(cells, tuned, None if tuned else ref)
+        entry = {"count": count, "tuned": tuned, "reference_lr": None if tuned else ref}
+        try:
+            a2 = _approach2(pts, count)
+            entry["approach2"] = {"a": a2.a, "b": a2.b, "C": a2.C.tolist(), "N_opt": a2.N_opt.tolist()}
+            line = _line_interval(a2.C, a2.N_opt, level)
+            if line:
+                entry["approach2"]["line_ci"], entry["approach2"]["line_se"] = line
+            if draw is not None and bootstrap:
+                draws, failed = _noise_bootstrap(
+                    lambda nz: _approach2(_points_from_cells(cells, tuned, None if tuned else ref, nz), count).a,
+                    draw, bootstrap, seed)
+                if draws.size:
+                    lo, hi = percentile_interval(draws, level)
+                    entry["approach2"].update(seed_ci=[float(lo), float(hi)], seed_sd=float(draws.std(ddof=1)),
+                                              resamples=int(draws.size), failed=int(failed))
+        except ValueError as exc:
+            entry["approach2"] = {"error": str(exc)}
+        N = pts["N_total"] if count == "total" else pts["N"]
+        try:
+            a3 = fit_parametric(N, pts["D"], pts["L"], bootstrap=min(bootstrap, approach3_bootstrap), seed=seed)
+            entry["approach3"] = {"a": a3.a, "a_ci": _interval(a3, "a"), "b": a3.b, "alpha": a3.alpha,
+                                  "beta": a3.beta, "E": a3.E, "A": a3.A, "B": a3.B, "converged": bool(a3.converged)}
+        except ValueError as exc:
+            entry["approach3"] = {"error": str(exc)}
+        try:
+            curves = []
+            for shape in dict.fromkeys(pts["shape"]):
+                m = np.array([s == shape for s in pts["shape"]])
+                if m.sum() >= 2:
+                    order = np.argsort(pts["D"][m])
+                    curves.append(TrainingCurve(float(N[m][0]), pts["D"][m][order], pts["L"][m][order]))
+            a1 = fit_envelope(curves, bootstrap=bootstrap // 4, seed=seed)
+            entry["approach1"] = {"a": a1.a, "a_ci": _interval(a1, "a")}
+        except ValueError as exc:
+            entry["approach1"] = {"error": str(exc)}
+        fits.append(entry)
+
+    tuned_pts = _points_from_cells(cells, True, None)
+    budgets = np.unique(tuned_pts["budget"])
+    profiles = []
+    for b in budgets:
+        m = tuned_pts["budget"] == b
+        order = np.argsort(tuned_pts["N_total"][m])
+        L = tuned_pts["L"][m][order]
+        k = int(np.argmin(L))
+        profiles.append({"budget": float(b), "n_sizes": int(m.sum()),
+                         "shapes": [tuned_pts["shape"][i] for i in np.flatnonzero(m)[order]],
+                         "N_total": tuned_pts["N_total"][m][order].tolist(), "N": tuned_pts["N"][m][order].tolist(),
+                         "L": L.tolist(), "lr": tuned_pts["lr"][m][order].tolist(),
+                         "minimum_inside": bool(0 < k < L.size - 1),
+                         "lr_bracketed": bool(tuned_pts["bracketed"][m].all())})
+    head = next(f for f in fits if f["count"] == "total" and f["tuned"])
+    a2 = head["approach2"]
+    headline = {"level": level, "n_budgets": int(budgets.size), "decades": float(np.log10(budgets.max() / budgets.min())),
+                "count": "total", "tuned": True, "approach": "2 (IsoFLOP parabolas)",
+                "sizes_per_budget": min(p["n_sizes"] for p in profiles),
+                "minimum_inside_every_budget": all(p["minimum_inside"] for p in profiles),
+                "lr_bracketed_everywhere": all(p["lr_bracketed"] for p in profiles),
+                "seeds": max(len(v) for c in cells.values() for v in c["runs"].values()),
+                "seed_noise_rel": noise.get("sigma_rel")}
+    if "a" in a2:
+        bounds = [iv for iv in (a2.get("seed_ci"), a2.get("line_ci")) if iv]
+        headline.update(a=a2["a"], low=min(iv[0] for iv in bounds) if bounds else None,
+                        high=max(iv[1] for iv in bounds) if bounds else None,
+                        seed_interval=a2.get("seed_ci"), scatter_interval=a2.get("line_ci"))
+    lr_table = []
+    for shape, c in cells.items():
+        row = {"shape": shape, "N_total": float(c["N_total"]), "lrs": c["lrs"],
+               "seeds": {str(lr): len(v) for lr, v in c["runs"].items()}}
+        m = [i for i, s in enumerate(tuned_pts["shape"]) if s == shape]
+        row.update(budgets=[float(tuned_pts["budget"][i]) for i in m], best_lr=[float(tuned_pts["lr"][i]) for i in m],
+                   bracketed=[bool(tuned_pts["bracketed"][i]) for i in m])
+        lr_table.append(row)
+    a_pub = CHINCHILLA.beta / (CHINCHILLA.alpha + CHINCHILLA.beta)
+    return {"headline": headline, "fits": fits, "profiles": profiles, "seed_noise": noise, "reference_lr": ref,
+            "learning_rates": lr_table, "n_runs": int(sum(len(v) for c in cells.values() for v in c["runs"].values())),
+            "published": {"chinchilla_approach3_a": a_pub}}
+
+
+def compare_schedules(records: list[dict]) -> dict:
+    """WSD cool-downs against cosine runs trained separately (``isoflop_cosine``) at the same size, rate,
+    seed and length.
+
+    ``rows``: each pair, with ``diff`` = L_cosine - L_wsd (nats/byte; positive:
+    the cool-down did better) and ``rel`` = diff / L_cosine. ``by_budget``: mean
+    and largest |diff| per budget, and each schedule's IsoFLOP minimum (a
+    parabola in log of total parameters through that budget's sizes) with
+    the ratio of the two. ``seed_sigma``: the seed noise at those budgets, for
+    scale.
+    """
+    cos = cooldown_table(records, "isoflop_cosine")
+    if not cos["shape"]:
+        raise ValueError("records: no isoflop_cosine runs to compare")
+    wsd = cooldown_table(records, "isoflop")
+    index = {(s, float(lr), int(sd), int(D)): i for i, (s, lr, sd, D) in
+             enumerate(zip(wsd["shape"], wsd["lr"], wsd["seed"], wsd["D"]))}
+    rows = []
+    for i, s in enumerate(cos["shape"]):
+        j = index.get((s, float(cos["lr"][i]), int(cos["seed"][i]), int(cos["D"][i])))
+        if j is None:
+            continue
+        rows.append({"shape": s, "budget": float(cos["budget"][i]), "N_total": float(cos["N_total"][i]),
+                     "lr": float(cos["lr"][i]), "tokens": float(cos["D"][i]), "L_cosine": float(cos["L"][i]),
+                     "L_wsd": float(wsd["L"][j]), "L_stable": float(wsd["L_stable"][j]),
+                     "diff": float(cos["L"][i] - wsd["L"][j]), "rel": float((cos["L"][i] - wsd["L"][j]) / cos["L"][i])})
+    if not rows:
+        raise ValueError("records: no cosine run matches a WSD cool-down (same shape, rate, seed and length)")
+    noise = seed_noise(records)
+    by_budget = []
+    for b in sorted({r["budget"] for r in rows}):
+        rb = sorted((r for r in rows if r["budget"] == b), key=lambda r: r["N_total"])
+        d = np.array([r["diff"] for r in rb])
+        entry = {"budget": b, "n": len(rb), "mean_diff": float(d.mean()), "max_abs_diff": float(np.abs(d).max()),
+                 "mean_rel": float(np.mean([r["rel"] for r in rb]))}
+        sig = [x["sigma"] for x in noise.get("by_budget", []) if x["budget"] == b]
+        if sig:
+            entry["seed_sigma"] = sig[0]
+        if len(rb) >= 3:
+            x = np.log([r["N_total"] for r in rb])
+            for name, key in (("cosine", "L_cosine"), ("wsd", "L_wsd")):
+                c2, c1, _ = np.polyfit(x, [r[key] for r in rb], 2)
+                entry[f"N_opt_{name}"] = float(np.exp(-c1 / (2 * c2))) if c2 > 0 else None
+            if entry["N_opt_cosine"] and entry["N_opt_wsd"]:
+                entry["N_opt_ratio"] = entry["N_opt_wsd"] / entry["N_opt_cosine"]
+        by_budget.append(entry)
+    d = np.array([r["diff"] for r in rows])
+    return {"rows": rows, "by_budget": by_budget, "n_pairs": len(rows), "mean_diff": float(d.mean()),
+            "mean_abs_diff": float(np.abs(d).mean()), "max_abs_diff": float(np.abs(d).max()),
+            "mean_rel": float(np.mean([r["rel"] for r in rows])), "seed_sigma": noise.get("sigma")}
+
+
+def counting(records: list[dict], *, bootstrap: int = 200, seed: int = 0, isoflop: dict | None = None) -> dict:
+    """The same runs analysed with non-embedding (Kaplan) and total (Chinchilla) parameter counts.
+
+    L(N)'s alpha from the ``L_N`` runs (pure power law) and the IsoFLOP
+    exponent a (tuned rates; Approaches 2 and 3) under each count, and the
+    embeddings' share of the parameters along the L(N) runs and the tuned
+    IsoFLOP minima. ``isoflop`` reuses a :func:`fit_isoflop` result.
+    """
+    out = {}
+    t = runs_table(records, "L_N")
+    if t["N"].size >= 4:
+        for count, N in (("nonembedding", t["N"]), ("total", t["N_total"])):
+            f = fit_power_law(N, t["L"], offset=False, bootstrap=bootstrap, seed=seed)
+            out[f"alpha_{count}"] = f.alpha
+            out[f"alpha_{count}_ci"] = _interval(f, "alpha")
+        order = np.argsort(t["N"])
+        out["N"] = t["N"][order].tolist()
+        out["embedding_share"] = (1.0 - t["N"] / t["N_total"])[order].tolist()
+    if any(r["experiment"] == "isoflop" for r in records):
+        iso = isoflop or fit_isoflop(records, bootstrap=0)
+        for f in iso["fits"]:
+            if f["tuned"]:
+                out[f"a2_{f['count']}"] = f["approach2"].get("a")
+                out[f"a3_{f['count']}"] = f["approach3"].get("a")
+        pts = isoflop_points(records)
+        best = []
+        for b in np.unique(pts["budget"]):
+            m = np.flatnonzero(pts["budget"] == b)
+            i = m[np.argmin(pts["L"][m])]
+            best.append((float(b), float(pts["N"][i]), float(pts["N_total"][i])))
+        out["frontier"] = [{"budget": b, "N": n, "N_total": nt, "embedding_share": 1 - n / nt} for b, n, nt in best]
+    return out
+
+
+def fit_overtraining(records: list[dict], *, count: str = "total", tuned: bool = True) -> dict:
+    """What it costs a smaller model to match the loss of each IsoFLOP budget's best point.
+
+    On the IsoFLOP points (:func:`isoflop_points`), for every budget C_ref the
+    reference is its lowest-loss size (N_ref, L_ref). Every smaller size is
+    followed along its own budgets: the compute C at which it reaches L_ref is
+    interpolated (L linear in log C), giving the overhead C / C_ref, its
+    tokens per parameter, and the inference tokens after which its cheaper
+    forward pass (2 N FLOPs per token) repays the extra training. The points'
+    own Approach-3 law (``count`` parameters) predicts the same overhead.
+    """
+    check_in("count", count, set(COUNTS))
+    t = isoflop_points(records, tuned=tuned)
+    if t["N"].size < 6:
+        raise ValueError(f"records: overtraining needs at least 6 IsoFLOP points, got {t['N'].size}")
+    N = t["N"] if count == "nonembedding" else t["N_total"]
+    fpt = t["C"] / t["D"]
+    fit = fit_parametric(N, t["D"], t["L"])
+    law = ParametricLoss(fit.E, fit.A, fit.B, fit.alpha, fit.beta, source="this sweep's Approach 3")
+    shapes = sorted(set(t["shape"]), key=lambda s_: N[t["shape"].index(s_)])
+    rows = []
+    for b in np.unique(t["budget"]):
+        m = np.flatnonzero(t["budget"] == b)
+        ref = m[np.argmin(t["L"][m])]
+        for shape in shapes:
+            idx = [i for i, s_ in enumerate(t["shape"]) if s_ == shape]
+            if N[idx[0]] >= N[ref] or len(idx) < 2:
+                continue
+            idx.sort(key=lambda i: t["C"][i])
+            C_s, L_s = t["C"][idx], t["L"][idx]
+            C_match = None
+            for k in range(len(idx) - 1):
+                if L_s[k] > t["L"][ref] >= L_s[k + 1]:
+                    w = (L_s[k] - t["L"][ref]) / (L_s[k] - L_s[k + 1])
+                    C_match = float(np.exp(np.log(C_s[k]) + w * (np.log(C_s[k + 1]) - np.log(C_s[k]))))
+                    break
+            try:
+                C_pred = float(iso_loss_tokens(N[idx[0]], t["L"][ref], law)) * fpt[idx[0]]
+            except ValueError:  # the law says this size never reaches L_ref
+                C_pred = None
+            row = {"budget": float(b), "ref_shape": t["shape"][ref], "N_ref": float(N[ref]),
+                   "L_ref": float(t["L"][ref]), "C_ref": float(t["C"][ref]), "shape": shape, "N": float(N[idx[0]]),
+                   "size_ratio": float(N[idx[0]] / N[ref]), "C_match": C_match,
+                   "overhead": None if C_match is None else C_match / float(t["C"][ref]),
+                   "overhead_predicted": None if C_pred is None else float(C_pred / t["C"][ref])}
+            if C_match is not None:
+                row["tokens_per_param"] = float(C_match / fpt[idx[0]] / N[idx[0]])
+                row["ref_tokens_per_param"] = float(t["D"][ref] / N[ref])
+                saving = 2.0 * (float(N[ref]) - float(N[idx[0]]))  # forward FLOPs saved per inference token
+                row["break_even_inference_tokens"] = (C_match - float(t["C"][ref])) / saving
+            rows.append(row)
+    matched = [r_ for r_ in rows if r_["overhead"] is not None]
+    return {"count": count, "tuned": bool(tuned), "rows": rows, "n_matched": len(matched),
+            "law": {"E": fit.E, "A": fit.A, "B": fit.B, "alpha": fit.alpha, "beta": fit.beta}}
+
+
+# --- architecture: LSTM, depth and width -------------------------------------------------------------
+
+def _smooth(x, window):
+    """Moving average over ``window`` positions (shorter at the start, so position t uses only t' <= t + w/2)."""
+    x = np.asarray(x, float)
+    if window <= 1:
+        return x
+    k = np.ones(window) / window
+    pad = np.concatenate([np.full(window // 2, x[0]), x, np.full(window - 1 - window // 2, x[-1])])
+    return np.convolve(pad, k, mode="valid")
+
+
+def fit_lstm(records: list[dict], *, threshold: float = 0.02, window: int = 9, plateau: float = 0.01) -> dict:
+    """Transformers against LSTMs of matched non-embedding size: the loss at each context position.
+
+    For each ``pair``: both models' final validation loss by position t (the
+    byte predicted from t preceding bytes), their relative gap
+    ``g(t) = L_lstm(t) / L_transformer(t) - 1`` smoothed over ``window``
+    positions, and
+    * ``separation_position``: the first t from which the smoothed gap stays
+      at or above ``threshold`` to the end of the context;
+    * ``crossing_position``: the first t from which the transformer stays
+      ahead (g > 0);
+    * ``plateau_position`` of each model: the first t from which its smoothed
+      loss stays within ``plateau`` (relative) of its mean over the last tenth
+      of the context: where more context stops helping.
+    Kaplan et al. (2020, Fig. 7): LSTMs match transformers early in the
+    context and plateau after about 100 tokens; transformers keep improving.
+    """
+    threshold = check_scalar("threshold", threshold, low=0)
+    window = check_scalar("window", window, low=1, integer=True)
+    recs = [r for r in records if r["experiment"] == "lstm" and "position_loss" in r["result"]]
+    pairs = sorted({r["tags"]["pair"] for r in recs})
+    out = {"threshold": threshold, "window": window, "plateau": plateau, "pairs": []}
+    for k in pairs:
+        by = {r["tags"]["arch"]: r for r in recs if r["tags"]["pair"] == k}
+        if set(by) != {"transformer", "lstm"}:
+            continue
+        tf, ls = (np.array(by[a]["result"]["position_loss"]) for a in ("transformer", "lstm"))
+        g = _smooth(ls, window) / _smooth(tf, window) - 1
+        T = g.size
+
+        def stays(mask):
+            bad = np.flatnonzero(~mask)
+            if bad.size == 0:
+                return 1
+            return int(bad[-1] + 2) if bad[-1] + 1 < T else None  # 1-based position
+
+        def plateau_at(curve):
+            sm = _smooth(curve, window)
+            tail = sm[-max(1, T // 10):].mean()
+            return stays(sm <= tail * (1 + plateau))
+
+        out["pairs"].append({
+            "pair": int(k), "n_ctx": int(T),
+            "transformer": {"shape": by["transformer"]["tags"]["shape"],
+                            "N": by["transformer"]["result"]["n_params_nonembedding"],
+                            "N_total": _n_total(by["transformer"]), "loss": by["transformer"]["result"]["final_val_loss"],
+                            "position_loss": tf.tolist(), "plateau_position": plateau_at(tf)},
+            "lstm": {"shape": by["lstm"]["tags"]["shape"], "N": by["lstm"]["result"]["n_params_nonembedding"],
+                     "N_total": _n_total(by["lstm"]), "loss": by["lstm"]["result"]["final_val_loss"],
+                     "position_loss": ls.tolist(), "plateau_position": plateau_at(ls)},
+            "gap": g.tolist(), "separation_position": stays(g >= threshold), "crossing_position": stays(g > 0),
+            "gap_first": float(g[0]), "gap_last": float(g[-max(1, T // 10):].mean())})
+    if not out["pairs"]:
+        raise ValueError("records: the lstm experiment needs a transformer and an LSTM run of the same pair")
+    return out
+
+
+def fit_aspect(records: list[dict], *, threshold: float = 0.03) -> dict:
+    """Depth against width at fixed non-embedding N, and the same runs counted with and without embeddings.
+
+    ``basins`` (Kaplan et al. 2020, Fig. 5): at each target size (tag
+    ``size``), every shape's loss relative to the best,
+    ``excess = L / L_best - 1``, and the *basin*: the aspect ratios
+    d_model/n_layer of the contiguous run of shapes around the best whose
+    excess stays within ``threshold``, with its ``width`` (largest over
+    smallest ratio) and whether the shapes beyond it on both sides are worse.
+
+    ``embedding_counting`` (their Fig. 6): one pure power law L = A N^-alpha
+    through all runs of two or more layers, N counted without or with the
+    embeddings; per count, the root-mean-square log residual and each depth's
+    mean residual. Kaplan et al.: without embeddings the depths fall on one
+    trend; with them the trend depends on depth.
+    """
+    threshold = check_scalar("threshold", threshold, low=0)
+    recs = [r for r in records if r["experiment"] == "aspect"]
+    if len(recs) < 3:
+        raise ValueError(f"records: the aspect experiment needs at least 3 runs, got {len(recs)}")
+    rows = [{"shape": r["tags"]["shape"], "n_layer": r["model"]["n_layer"], "d_model": r["model"]["d_model"],
+             "aspect": r["model"]["d_model"] / r["model"]["n_layer"], "size": float(r["tags"].get("size", 0)),
+             "N": r["result"]["n_params_nonembedding"], "N_total": _n_total(r), "L": r["result"]["final_val_loss"]}
+            for r in recs]
+    basins = []
+    for size in sorted({x["size"] for x in rows}):
+        rs = sorted((x for x in rows if x["size"] == size), key=lambda x: x["aspect"])
+        best = min(range(len(rs)), key=lambda i: rs[i]["L"])
+        for x in rs:
+            x["excess"] = x["L"] / rs[best]["L"] - 1
+        lo = hi = best
+        while lo > 0 and rs[lo - 1]["excess"] <= threshold:
+            lo -= 1
+        while hi < len(rs) - 1 and rs[hi + 1]["excess"] <= threshold:
+            hi += 1
+        basins.append({"size": size, "shapes": [x["shape"] for x in rs], "aspect": [x["aspect"] for x in rs],
+                       "L": [x["L"] for x in rs], "excess": [x["excess"] for x in rs], "best_shape": rs[best]["shape"],
+                       "best_aspect": rs[best]["aspect"], "basin_low": rs[lo]["aspect"], "basin_high": rs[hi]["aspect"],
+                       "width": rs[hi]["aspect"] / rs[lo]["aspect"], "n_in_basin": hi - lo + 1,
+                       "worse_beyond_low": lo > 0, "worse_beyond_high": hi < len(rs) - 1,
+                       "excess_at_extremes": [rs[0]["excess"], rs[-1]["excess"]]})
+    counting_out = {}
+    for min_layers in (2, 1):
+        sub = [x for x in rows if x["n_layer"] >= min_layers]
+        entry = {}
+        for count in ("nonembedding", "total"):
+            N = np.array([x["N" if count == "nonembedding" else "N_total"] for x in sub], float)
+            L = np.array([x["L"] for x in sub])
+            slope, icpt = np.polyfit(np.log(N), np.log(L), 1)
+            resid = np.log(L) - (slope * np.log(N) + icpt)
+            depth_mean = {int(d): float(resid[[x["n_layer"] == d for x in sub]].mean())
+                          for d in sorted({x["n_layer"] for x in sub})}
+            entry[count] = {"alpha": float(-slope), "rms_log_residual": float(np.sqrt(np.mean(resid**2))),
+                            "depth_mean_residual": depth_mean,
+                            "depth_spread": float(max(depth_mean.values()) - min(depth_mean.values()))}
+        counting_out["min_layers_%d" % min_layers] = entry
+    return {"threshold": threshold, "runs": rows, "basins": basins, "embedding_counting": counting_out}
 
 
 def steps_to_loss(curve: list[dict], target: float) -> float | None:
@@ -313,143 +1006,6 @@ def fit_finite_data(records: list[dict]) -> dict:
     return out
 
 
-def _kaplan_ns(p, logN, logS):
-    # log of (N_c/N)^alpha_N + (S_c/S)^alpha_S, parameters (log N_c, alpha_N, log S_c, alpha_S)
-    return np.logaddexp(p[1] * (p[0] - logN), p[3] * (p[2] - logS))
-
-
-def fit_learning_curves(records: list[dict], *, fit_fraction: float = 0.5) -> dict:
-    """Kaplan's L(N, S) (Eq. 1.6) fitted to the first ``fit_fraction`` of every ``L_N`` curve.
-
-    L(N, S) = (N_c/N)^alpha_N + (S_c/S)^alpha_S, least squares on log L with
-    ``scipy.optimize.least_squares``, on the validation points with
-    S <= fit_fraction x (steps of the run). The fit then predicts each run's
-    final loss; ``relative_error`` is predicted / measured - 1. The same form
-    fitted to every point is returned as ``all_points`` for comparison.
-    """
-    fit_fraction = check_scalar("fit_fraction", fit_fraction, low=0, high=1, low_inclusive=False)
-    recs = sorted((r for r in records if r["experiment"] == "L_N"), key=lambda r: r["result"]["n_params_nonembedding"])
-    pts, finals = [], []
-    for r in recs:
-        n, steps = r["result"]["n_params_nonembedding"], r["result"]["steps"]
-        for p in r["result"]["curve"]:
-            pts.append((n, p["step"], p["val_loss"], p["step"] <= fit_fraction * steps))
-        finals.append((n, steps, r["result"]["final_val_loss"]))
-    pts = np.array(pts, float)
-    early = pts[pts[:, 3] > 0]
-    if early.shape[0] < 6 or np.unique(early[:, 0]).size < 2:
-        raise ValueError("records: L(N, S) needs at least 6 early points from 2 model sizes "
-                         f"(got {early.shape[0]}); add evaluations or runs")
-
-    def fit(rows):
-        logN, logS, logL = np.log(rows[:, 0]), np.log(rows[:, 1]), np.log(rows[:, 2])
-        start = np.array([np.log(rows[:, 0].max()) + 20, 0.08, np.log(rows[:, 1].min()), 0.5])
-        res = least_squares(lambda p: _kaplan_ns(p, logN, logS) - logL, start,
-                            bounds=([-50, 1e-3, -50, 1e-3], [500, 5, 100, 5]))
-        return res.x, float(np.sqrt(np.mean(res.fun**2)))
-
-    p_early, rms_early = fit(early)
-    p_all, rms_all = fit(pts)
-    finals = np.array(finals, float)
-    pred = np.exp(_kaplan_ns(p_early, np.log(finals[:, 0]), np.log(finals[:, 1])))
-    rel = pred / finals[:, 2] - 1.0
-
-    def params(p):
-        return {"N_c": float(np.exp(p[0])), "alpha_N": float(p[1]), "S_c": float(np.exp(p[2])), "alpha_S": float(p[3])}
-
-    return {"fit_fraction": fit_fraction, "n_fit_points": int(early.shape[0]), "early": params(p_early),
-            "rms_log_residual": rms_early, "all_points": {**params(p_all), "rms_log_residual": rms_all},
-            "N": finals[:, 0].tolist(), "steps": finals[:, 1].tolist(), "final": finals[:, 2].tolist(),
-            "predicted": pred.tolist(), "relative_error": rel.tolist(),
-            "max_abs_relative_error": float(np.max(np.abs(rel))),
-            "published": {"kaplan_alpha_N": KAPLAN_LNS.alpha_N, "kaplan_alpha_S": KAPLAN_LNS.alpha_S}}
-
-
-def counting(records: list[dict], *, bootstrap: int = 200, seed: int = 0, isoflop_fits: dict | None = None) -> dict:
-    """The same runs analysed with non-embedding (Kaplan) and total (Chinchilla) parameter counts.
-
-    L(N)'s alpha from the ``L_N`` runs and the IsoFLOP exponent a (Approach 3,
-    untuned) under each count; the shift between them is the counting effect
-    of Pearce & Song (2024) and Porian et al. (2024). ``isoflop_fits``
-    ({count: fit_isoflop_runs result}) reuses fits already made.
-    """
-    out = {}
-    t = runs_table(records, "L_N")
-    if t["N"].size >= 4:
-        for count, N in (("nonembedding", t["N"]), ("total", t["N_total"])):
-            f = fit_power_law(N, t["L"], offset=False, bootstrap=bootstrap, seed=seed)
-            out[f"alpha_{count}"] = f.alpha
-            out[f"alpha_{count}_ci"] = _interval(f, "alpha")
-        order = np.argsort(t["N"])
-        out["N"] = t["N"][order].tolist()
-        out["embedding_share"] = (1.0 - t["N"] / t["N_total"])[order].tolist()
-    for count in ("nonembedding", "total"):
-        iso = (isoflop_fits or {}).get(count) or fit_isoflop_runs(records, bootstrap=bootstrap, seed=seed, count=count)
-        out[f"a_{count}"] = iso["approach3"].get("a")
-        out[f"a_{count}_ci"] = iso["approach3"].get("a_ci")
-        out[f"a2_{count}"] = iso["approach2"]["a"]
-    return out
-
-
-def fit_overtraining(records: list[dict], *, count: str = "total", tuned: bool = False) -> dict:
-    """What it costs a smaller model to match the loss of each IsoFLOP budget's best run.
-
-    For every budget C_ref, the reference is the budget's lowest-loss run
-    (N_ref, L_ref). Every smaller size with runs at several budgets is a
-    candidate: the compute C at which it reaches L_ref is interpolated along
-    its own runs (linearly in log C), giving the overhead C / C_ref, its
-    tokens per parameter, and the inference tokens after which its cheaper
-    forward pass (2 N FLOPs per token) repays the extra training. The
-    runs' own Approach-3 law (``count`` parameters) predicts the same overhead.
-    """
-    if count not in ("nonembedding", "total"):
-        raise ValueError(f"count must be 'nonembedding' or 'total', got {count!r}")
-    recs = tuned_isoflop_records(records) if tuned else records
-    t = runs_table(recs, "isoflop")
-    if t["N"].size < 6:
-        raise ValueError(f"records: overtraining needs at least 6 IsoFLOP runs, got {t['N'].size}")
-    N = t["N"] if count == "nonembedding" else t["N_total"]
-    fit = fit_parametric(N, t["D"], t["L"])
-    law = ParametricLoss(fit.E, fit.A, fit.B, fit.alpha, fit.beta, source="this sweep's Approach 3")
-    shapes = sorted(set(t["shape"]), key=lambda s_: N[t["shape"].index(s_)])
-    rows = []
-    for b in np.unique(t["budget"]):
-        m = np.flatnonzero(t["budget"] == b)
-        ref = m[np.argmin(t["L"][m])]
-        for shape in shapes:
-            idx = [i for i, s_ in enumerate(t["shape"]) if s_ == shape]
-            if N[idx[0]] >= N[ref] or len(idx) < 2:
-                continue
-            idx.sort(key=lambda i: t["C"][i])
-            C_s, L_s = t["C"][idx], t["L"][idx]
-            C_match = None
-            for k in range(len(idx) - 1):
-                if L_s[k] > t["L"][ref] >= L_s[k + 1]:
-                    w = (L_s[k] - t["L"][ref]) / (L_s[k] - L_s[k + 1])
-                    C_match = float(np.exp(np.log(C_s[k]) + w * (np.log(C_s[k + 1]) - np.log(C_s[k]))))
-                    break
-            try:
-                D_pred = float(iso_loss_tokens(N[idx[0]], t["L"][ref], law))
-                C_pred = D_pred * t["fpt"][idx[0]]
-            except ValueError:  # the law says this size never reaches L_ref
-                C_pred = None
-            row = {"budget": float(b), "ref_shape": t["shape"][ref], "N_ref": float(N[ref]),
-                   "L_ref": float(t["L"][ref]), "C_ref": float(t["C"][ref]), "shape": shape, "N": float(N[idx[0]]),
-                   "size_ratio": float(N[idx[0]] / N[ref]), "C_match": C_match,
-                   "overhead": None if C_match is None else C_match / float(t["C"][ref]),
-                   "overhead_predicted": None if C_pred is None else float(C_pred / t["C"][ref])}
-            if C_match is not None:
-                D_match = C_match / t["fpt"][idx[0]]
-                row["tokens_per_param"] = float(D_match / N[idx[0]])
-                row["ref_tokens_per_param"] = float(t["D"][ref] / N[ref])
-                saving = 2.0 * (float(N[ref]) - float(N[idx[0]]))  # forward FLOPs saved per inference token
-                row["break_even_inference_tokens"] = (C_match - float(t["C"][ref])) / saving
-            rows.append(row)
-    matched = [r_ for r_ in rows if r_["overhead"] is not None]
-    return {"count": count, "tuned": bool(tuned), "rows": rows, "n_matched": len(matched),
-            "law": {"E": fit.E, "A": fit.A, "B": fit.B, "alpha": fit.alpha, "beta": fit.beta}}
-
-
 def report(records: list[dict], *, bootstrap: int = 200, seed: int = 0) -> dict:
     """All fits for the experiments present in ``records`` (a failing fit is reported, not raised)."""
     bootstrap = check_scalar("bootstrap", bootstrap, low=0, integer=True)
@@ -457,28 +1013,29 @@ def report(records: list[dict], *, bootstrap: int = 200, seed: int = 0) -> dict:
     out = {"n_runs": len(records), "experiments": {}}
     b = {"bootstrap": bootstrap, "seed": seed}
     jobs = [("L_N", "L_N", fit_l_n, b),
-            ("isoflop", "isoflop", fit_isoflop_runs, b),
-            ("isoflop_total_params", "isoflop", fit_isoflop_runs, {**b, "count": "total"}),
-            ("isoflop_tuned", "isoflop_lr", fit_isoflop_runs, {**b, "tuned": True}),
-            ("isoflop_tuned_total_params", "isoflop_lr", fit_isoflop_runs, {**b, "tuned": True, "count": "total"}),
+            ("learning_curves", "L_N", fit_learning_curves, {}),
+            ("isoflop", "isoflop", fit_isoflop, b),
+            ("wsd_vs_cosine", "isoflop_cosine", compare_schedules, {}),
             ("critical_batch", "batch", fit_critical_batch, b),
             ("finite_data", "finite_data", fit_finite_data, {}),
-            ("learning_curves", "L_N", fit_learning_curves, {}),
-            ("counting", "isoflop", counting, {**b, "isoflop_fits": None}),
-            ("overtraining", "isoflop", fit_overtraining, {})]
+            ("counting", "isoflop", counting, b),
+            ("overtraining", "isoflop", fit_overtraining, {}),
+            ("lstm", "lstm", fit_lstm, {}),
+            ("aspect", "aspect", fit_aspect, {}),
+            ("mup", "mup", fit_mup, {}),
+            ("emergence", "emergence", fit_emergence, {}),
+            ("schedules", "wsd", fit_schedules, {})]
     for name, needs, fitter, kwargs in jobs:
         if needs not in experiments:
             continue
-        if name == "counting":
-            done = {"nonembedding": out["experiments"].get("isoflop"),
-                    "total": out["experiments"].get("isoflop_total_params")}
-            kwargs = {**kwargs, "isoflop_fits": {k: v for k, v in done.items() if v and "error" not in v}}
+        if name == "counting" and "error" not in out["experiments"].get("isoflop", {"error": ""}):
+            kwargs = {**kwargs, "isoflop": out["experiments"]["isoflop"]}
         try:
             # bootstrap resamples of a handful of tiny-model runs can be degenerate; those
             # resamples are skipped by the fitters, and their overflow warnings are noise
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
                 out["experiments"][name] = fitter(records, **kwargs)
-        except (ValueError, OverflowError, FloatingPointError, RuntimeError) as exc:
+        except (ValueError, OverflowError, FloatingPointError, RuntimeError, np.linalg.LinAlgError) as exc:
             out["experiments"][name] = {"error": f"{type(exc).__name__}: {exc}"}
     return out
 
@@ -510,3 +1067,128 @@ def explore_l_n(records: list[dict], N_min: float = 0.0, N_max: float = math.inf
     return {"N": N[keep], "L": t["L"][keep], "N_grid": grid, "L_fit": fit.E + fit.A * grid ** -fit.alpha,
             "alpha": float(fit.alpha), "E": float(fit.E), "r2": float(fit.r2), "count": count,
             "offset": bool(offset)}
+
+
+def fit_mup(records: list[dict]) -> dict:
+    """The ``mup`` runs: final loss against learning rate per width, best rate per width and its drift.
+
+    For each parametrisation (``"standard"``, ``"mup"``): ``widths``,
+    ``lr_opt`` (the vertex of a local parabola in log rate,
+    :func:`~scalinglaws.fitting.lr_transfer.best_learning_rate`), ``loss_opt``,
+    ``at_edge``, ``drift`` (best rate of the widest over the narrowest model)
+    and ``exponent`` k of best rate ~ width^-k, plus every run's ``grid``
+    (``{width: {"lr": [...], "loss": [...]}}``). ``drift_ratio`` is the
+    standard drift over the μP drift. At the μP base width the two
+    parametrisations are one model, so the standard runs of that width
+    stand in the μP row too.
+    """
+    recs = [r for r in records if r["experiment"] == "mup"]
+    if not recs:
+        raise ValueError("records: no runs of the mup experiment")
+    bases = {r["model"]["base_width"] for r in recs if r["model"].get("parametrization") == "mup"}
+    if len(bases) > 1:
+        raise ValueError(f"records: the mup runs have several base widths {sorted(bases)}")
+    out: dict = {"base_width": bases.pop() if bases else None}
+    for par in ("standard", "mup"):
+        # at the base width muP is the standard model: its standard runs serve both rows
+        rows = sorted(((r["model"]["d_model"], r["train"]["lr"], r["result"]["final_val_loss"])
+                       for r in recs if r["model"].get("parametrization", "standard") == par
+                       or (par == "mup" and r["model"]["d_model"] == out["base_width"])))
+        if not rows:
+            raise ValueError(f"records: no mup-experiment runs under the {par} parametrisation")
+        width, lr, loss = (np.array(c, float) for c in zip(*rows))
+        fit = fit_lr_transfer(width, lr, loss)
+        grid = {str(int(w)): {"lr": lr[width == w].tolist(), "loss": loss[width == w].tolist()}
+                for w in np.unique(width)}
+        out[par] = {**fit.to_dict(), "grid": grid, "n_runs": len(rows)}
+    out["drift_ratio"] = out["standard"]["drift"] / out["mup"]["drift"]
+    return out
+
+
+def fit_emergence(records: list[dict]) -> dict:
+    """The ``emergence`` runs: smooth and all-or-nothing metrics of one ladder of sizes, and transfer.
+
+    ``runs`` (sorted by N, non-embedding parameters): ``shape``, ``N``,
+    ``N_total``, final validation ``loss``, and on the continuation bytes of
+    fixed validation windows ``accuracy``, ``continuation_loss`` (nats/byte)
+    and ``exact_match`` (entry k - 1: share of windows whose first k bytes
+    greedy decoding gets all right), ``exact_match_if_independent``
+    (accuracy ** k), and the final loss on text of another kind
+    (``ood_loss``). ``transfer``: ``ood_loss = offset + slope x loss`` by
+    least squares over every evaluation of every run (Kaplan et al. 2020,
+    Section 3.2.2), with its R² and largest residual.
+    """
+    recs = sorted((r for r in records if r["experiment"] == "emergence"),
+                  key=lambda r: r["result"]["n_params_nonembedding"])
+    recs = [r for r in recs if "downstream" in r["result"]]
+    if len(recs) < 2:
+        raise ValueError(f"records: the emergence experiment needs at least 2 runs with downstream metrics, "
+                         f"got {len(recs)}")
+    runs = []
+    pts = []
+    for r in recs:
+        ds = r["result"]["downstream"]
+        ks = np.arange(1, len(ds["exact_match"]) + 1)
+        curve = r["result"]["curve"]
+        runs.append({"shape": r["tags"].get("shape", ""), "N": r["result"]["n_params_nonembedding"],
+                     "N_total": r["result"]["n_params_nonembedding"] + r["result"]["n_params_embedding"],
+                     "loss": r["result"]["final_val_loss"], "accuracy": ds["accuracy"],
+                     "continuation_loss": ds["loss"], "exact_match": ds["exact_match"],
+                     "exact_match_if_independent": (ds["accuracy"] ** ks).tolist(),
+                     "ood_loss": curve[-1].get("ood_loss")})
+        pts += [(p["val_loss"], p["ood_loss"]) for p in curve if "ood_loss" in p]
+    out = {"runs": runs, "k": list(range(1, len(runs[0]["exact_match"]) + 1)), "n_runs": len(runs)}
+    if len(pts) >= 3:
+        L_in, L_ood = np.array(pts, float).T
+        slope, offset = np.polyfit(L_in, L_ood, 1)
+        resid = L_ood - (offset + slope * L_in)
+        out["transfer"] = {"slope": float(slope), "offset": float(offset), "n_points": int(L_in.size),
+                           "r2": 1.0 - float(np.sum(resid**2)) / float(np.sum((L_ood - L_ood.mean()) ** 2)),
+                           "max_abs_residual": float(np.max(np.abs(resid))),
+                           "mean_gap": float(np.mean(L_ood - L_in)), "L_in": L_in.tolist(), "L_ood": L_ood.tolist()}
+    return out
+
+
+def fit_schedules(records: list[dict]) -> dict:
+    """The ``wsd`` runs: final loss of WSD and cosine at each length, the branches' shared steps, and the cost.
+
+    ``runs``: per schedule and length, the final loss and the loss curve.
+    ``shared``: for each WSD run shorter than the longest, the largest
+    difference of validation loss from the longest WSD run over the
+    evaluations before its cool-down starts (0 when the branch is exact).
+    ``cost``: optimizer steps of one model per length with cosine runs and
+    with one WSD run plus branched cool-downs
+    (:func:`scalinglaws.hyperparameters.schedule_family_cost`).
+    """
+    recs = [r for r in records if r["experiment"] == "wsd"]
+    if not recs:
+        raise ValueError("records: no runs of the wsd experiment")
+    runs = {}
+    for r in recs:
+        sched, n = r["train"]["schedule"], r["result"]["steps"]
+        runs.setdefault(sched, {})[n] = {"final_loss": r["result"]["final_val_loss"],
+                                         "steps": [p["step"] for p in r["result"]["curve"]],
+                                         "val_loss": [p["val_loss"] for p in r["result"]["curve"]],
+                                         "lr": [p["lr"] for p in r["result"]["curve"]],
+                                         "decay_frac": r["train"]["decay_frac"]}
+    out = {"runs": {s: {str(n): v for n, v in sorted(d.items())} for s, d in runs.items()}}
+    wsd = runs.get("wsd", {})
+    if len(wsd) >= 2:
+        longest = max(wsd)
+        ref = dict(zip(wsd[longest]["steps"], wsd[longest]["val_loss"]))
+        shared = {}
+        for n, run in sorted(wsd.items()):
+            if n == longest:
+                continue
+            decay_start = n - int(run["decay_frac"] * n)
+            diffs = [abs(v - ref[s]) for s, v in zip(run["steps"], run["val_loss"]) if s <= decay_start and s in ref]
+            shared[str(n)] = {"decay_start": decay_start, "shared_evaluations": len(diffs),
+                              "max_abs_diff": max(diffs) if diffs else None}
+        out["shared"] = shared
+        cost = schedule_family_cost(sorted(wsd), wsd[longest]["decay_frac"])
+        out["cost"] = {"lengths": sorted(wsd), "cosine_steps": cost.cosine_steps, "wsd_steps": cost.wsd_steps,
+                       "saving": cost.saving}
+    if "cosine" in runs and wsd:
+        out["wsd_minus_cosine"] = {str(n): wsd[n]["final_loss"] - runs["cosine"][n]["final_loss"]
+                                   for n in sorted(wsd) if n in runs["cosine"]}
+    return out

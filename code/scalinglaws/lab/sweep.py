@@ -34,12 +34,12 @@ import torch
 from tqdm.auto import tqdm
 
 from scalinglaws._validation import check_in, check_scalar
-from scalinglaws.lab.records import (SCHEMA, Preset, RunSpec, append_record, git_commit, load_results, plan_groups,
-                                     results_path)
+from scalinglaws.lab.records import (SCHEMA, Preset, RunSpec, append_record, git_commit, group_seconds, load_results,
+                                     plan_groups, results_path)
 from scalinglaws.lab.train import pick_device, train, train_group
 
-__all__ = ["run_sweep", "run_one", "run_group", "provenance", "verify_records", "DEFAULT_GROUP", "TOLERANCE",
-           "CPU_MAX_GROUPED_D_MODEL"]
+__all__ = ["run_sweep", "run_one", "run_group", "provenance", "verify_records", "retrain_cost", "DEFAULT_GROUP",
+           "TOLERANCE", "CPU_MAX_GROUPED_D_MODEL"]
 
 #: Runs trained together at most, by device type, when the preset does not say (``Preset.max_group``).
 #: A GPU needs many tiny models to fill it. On one CPU thread the gain is what the fixed cost of a
@@ -136,9 +136,28 @@ def _made_on(rec: dict) -> dict:
             "platform": prov.get("platform"), "torch": prov.get("torch"), "gpu": prov.get("gpu")}
 
 
+def _losses(result: dict) -> list[float]:
+    """Every validation loss a run recorded: its curve, then the end of each cool-down branch."""
+    return [p["val_loss"] for p in result["curve"]] + [c["val_loss"] for c in result.get("cooldowns", [])[:-1]]
+
+
+def retrain_cost(rec: dict, pool: list[dict] | None = None) -> float:
+    """FLOPs of retraining ``rec`` as :func:`verify_records` does: with the members of its group found in
+    ``pool``, cool-down branches included."""
+    group = [rec]
+    if rec["provenance"].get("trainer") == "stacked":
+        by_key = {r["key"]: r for r in (pool or [])}
+        group += [by_key[k] for k in rec["provenance"].get("batched_with", []) if k in by_key]
+    return sum(RunSpec.from_dict(r).cost_flops for r in group)
+
+
 def verify_records(records: list[dict], *, runs: int = 3, seed: int = 0, device: str = "auto",
-                   pool: list[dict] | None = None) -> list[dict]:
-    """Retrain ``runs`` records picked at random (``seed``) and compare their loss curves with the cached ones.
+                   pool: list[dict] | None = None, cheapest: bool = False) -> list[dict]:
+    """Retrain ``runs`` records and compare their validation losses (curve and cool-downs) with the cached ones.
+
+    Records are picked at random (``seed``), or with ``cheapest`` the
+    ``runs`` cheapest to retrain (:func:`retrain_cost`): a quick check that
+    fits a test suite.
 
     Each run is retrained as it was made where this machine can: on the
     device type and in the precision its provenance names, with one CPU
@@ -158,8 +177,12 @@ def verify_records(records: list[dict], *, runs: int = 3, seed: int = 0, device:
     check_in("device", device, {"auto", "cpu", "cuda", "mps"})
     if not records:
         raise ValueError("records: nothing to verify")
-    by_key = {r["key"]: r for r in (pool if pool is not None else records)}
-    pick = random.Random(seed).sample(list(records), min(runs, len(records)))
+    pool = pool if pool is not None else records
+    by_key = {r["key"]: r for r in pool}
+    if cheapest:
+        pick = sorted(records, key=lambda r: (retrain_cost(r, pool), r["key"]))[:runs]
+    else:
+        pick = random.Random(seed).sample(list(records), min(runs, len(records)))
     out = []
     for rec in pick:
         made = _made_on(rec)
@@ -190,8 +213,7 @@ def verify_records(records: list[dict], *, runs: int = 3, seed: int = 0, device:
             again = run_group(specs, device=dev, threads=1, precision=precision)[0]
         else:
             again = run_one(specs[0], device=dev, threads=1, precision=precision)
-        old = [p["val_loss"] for p in rec["result"]["curve"]]
-        new = [p["val_loss"] for p in again["result"]["curve"]]
+        old, new = _losses(rec["result"]), _losses(again["result"])
         diff = max(abs(a - b) for a, b in zip(old, new)) if len(old) == len(new) else float("inf")
         check = {"key": rec["key"], "experiment": rec["experiment"], "tags": rec["tags"],
                  "identical": old == new, "max_abs_diff": diff, "mode": mode, "tolerance": tol,
@@ -242,6 +264,14 @@ def _submitit_run(spec_dicts, preset):  # pragma: no cover - runs in the submiti
     return run_group(spec_dicts, device="auto", threads=None, preset=preset)
 
 
+def _projected(group) -> float:
+    """Seconds a group should take on one CPU thread (:data:`~scalinglaws.lab.presets.CPU_ASSUMED`): small
+    models run at a fraction of the FLOP rate of larger ones, so FLOPs alone order groups badly."""
+    from scalinglaws.lab.presets import CPU_ASSUMED as a
+
+    return group_seconds(group, a["flops_per_s"], a["step_overhead_s"], per_token_s=a["per_token_s"], overlap=False)
+
+
 def run_sweep(preset: Preset, path=None, *, workers: int | None = None, backend: str = "local",
               device: str = "auto", executor_kwargs: dict | None = None, progress: bool | None = None,
               limit: int | None = None, max_group: int | None = None, precision: str = "auto",
@@ -269,7 +299,7 @@ def run_sweep(preset: Preset, path=None, *, workers: int | None = None, backend:
     done = {r["key"] for r in load_results(path)} if path.exists() else set()
     todo = [s for s in preset.runs if s.key not in done]
     todo = list({s.key: s for s in todo}.values())
-    todo.sort(key=lambda s: -s.cost_flops)  # longest first balances the workers
+    todo.sort(key=lambda s: -s.cost_flops)
     if limit is not None:
         todo = todo[:check_scalar("limit", limit, low=0, integer=True)]
     dev = pick_device(device) if backend == "local" else None
@@ -277,7 +307,7 @@ def run_sweep(preset: Preset, path=None, *, workers: int | None = None, backend:
         max_group = preset.max_group or DEFAULT_GROUP.get(dev.type if dev is not None else "cuda", 1)
     max_group = check_scalar("max_group", max_group, low=1, integer=True)
     groups = plan_groups(todo, max_group, CPU_MAX_GROUPED_D_MODEL if dev is not None and dev.type == "cpu" else None)
-    groups.sort(key=lambda g: -sum(s.cost_flops for s in g))
+    groups.sort(key=lambda g: -_projected(g))  # longest first balances the workers
     if progress is None:
         progress = sys.stderr.isatty()
     bar = tqdm(total=len(todo), disable=not progress, desc=f"lab {preset.name}", unit="run")

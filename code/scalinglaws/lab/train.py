@@ -1,9 +1,18 @@
 """Train lab models: AdamW, warmup then cosine (or WSD) decay, periodic validation.
 
 Two loops, both flat and visible (nanoGPT style): :func:`train` trains one
-model; :func:`train_group` trains K runs of one shape together, as one
+model (a transformer or an LSTM); :func:`train_group` trains K transformer
+runs of one shape together, as one
 :class:`~scalinglaws.lab.model.StackedGPT`, each with its own learning rate,
 schedule, seed (initialisation and data order), length and evaluations.
+
+Warmup-stable-decay runs branch (Hägele et al. 2024): a run with
+``TrainConfig.cooldowns`` forks a copy of its weights and optimiser state at
+the step where a run of each shorter length would start to decay, and that
+copy cools down to the end of the shorter length while the main run goes
+on at the stable rate. In :func:`train_group` a branch is one more row of the
+stacked model (:meth:`~scalinglaws.lab.model.StackedGPT.keep_rows` with the
+parent's row repeated); :func:`train` hands such runs to it.
 Everything that decides the numbers is in two frozen dataclasses,
 :class:`~scalinglaws.lab.config.GPTConfig` and :class:`TrainConfig`, so a run
 is fully described by them plus the seed: on a CPU with a fixed thread count
@@ -32,11 +41,13 @@ import time
 import warnings
 
 import torch
+import torch.nn.functional as F
 
 from scalinglaws._validation import check_in, check_scalar
 from scalinglaws.lab import data as labdata
-from scalinglaws.lab.config import GPTConfig, TrainConfig
-from scalinglaws.lab.model import GPT, StackedGPT
+from scalinglaws.lab import evaluation
+from scalinglaws.lab.config import GPTConfig, LSTMConfig, TrainConfig
+from scalinglaws.lab.model import GPT, StackedGPT, build_model, param_groups
 
 __all__ = ["pick_device", "configure_threads", "tune_allocator", "lr_at", "train", "train_group", "evaluate",
            "training_step", "stacked_training_step", "resolve_precision", "PRECISIONS", "StackedAdamW", "clip_rows_"]
@@ -94,8 +105,16 @@ def tune_allocator() -> bool:
 
 
 def lr_at(step: int, n_steps: int, cfg: TrainConfig) -> float:
-    """Learning rate at ``step`` (0-based): linear warmup, then cosine / WSD / constant."""
-    warmup = int(cfg.warmup_frac * n_steps)
+    """Learning rate at ``step`` (0-based) of a run of ``n_steps``: linear warmup (``cfg.warmup(n_steps)``
+    steps), then cosine / WSD / constant.
+
+    WSD: the peak rate until ``cfg.decay_start(n_steps)``, then a linear
+    decay to ``min_lr_frac`` of it at the last step. With an absolute warm-up
+    (``warmup_steps``) the rate of a WSD run up to its decay does not depend
+    on its length, which is what lets one run branch cool-downs of several
+    lengths.
+    """
+    warmup = cfg.warmup(n_steps)
     if step < warmup:
         return cfg.lr * (step + 1) / warmup
     if cfg.schedule == "constant":
@@ -104,7 +123,7 @@ def lr_at(step: int, n_steps: int, cfg: TrainConfig) -> float:
     if cfg.schedule == "cosine":
         progress = (step - warmup) / max(1, n_steps - warmup)
         return floor + 0.5 * (cfg.lr - floor) * (1 + math.cos(math.pi * progress))
-    decay_start = n_steps - int(cfg.decay_frac * n_steps)  # WSD
+    decay_start = cfg.decay_start(n_steps)  # WSD
     if step < decay_start:
         return cfg.lr
     return cfg.lr + (floor - cfg.lr) * (step - decay_start + 1) / max(1, n_steps - decay_start)
@@ -162,6 +181,17 @@ def _eval_steps(n_steps: int, n_evals: int) -> list[int]:
     return sorted({max(0, round(n_steps * (i + 1) / n_evals) - 1) for i in range(n_evals)})
 
 
+def _main_eval_steps(cfg: TrainConfig, n_steps: int, n_ctx: int) -> set:
+    """0-based steps after which a run's main line evaluates: ``n_evals`` evenly spaced and, for a WSD
+    run, just before its decay and before each cool-down branch leaves it (the stable-phase loss each
+    cool-down starts from)."""
+    at = set(_eval_steps(n_steps, cfg.n_evals))
+    if cfg.schedule == "wsd":
+        forks = [cfg.decay_start(b) for b in cfg.cooldown_steps(n_ctx)[:-1]] + [cfg.decay_start(n_steps)]
+        at |= {f - 1 for f in forks if f >= 1}
+    return at
+
+
 def _run_starts(n_tokens: int, cfg: TrainConfig, n_ctx: int, n_steps: int) -> torch.Tensor:
     """Every step's window offsets (n_steps, B), drawn up front from the run's data generator.
 
@@ -192,6 +222,19 @@ def _mean_loss(loss_fn, batches) -> torch.Tensor:
         total = term if total is None else total + term
         count += y.numel()
     return total / count
+
+
+@torch.no_grad()
+def _position_losses(model, batches) -> list[float]:
+    """Mean next-byte loss (nats/byte) at each position of the context over the validation windows."""
+    total, count = None, 0
+    for x, y in batches:
+        logits, _ = model(x)  # (B, T, V)
+        nll = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), y.reshape(-1), reduction="none")
+        term = nll.view(y.shape).double().sum(0)  # (T,)
+        total = term if total is None else total + term
+        count += y.shape[0]
+    return (total / count).tolist()
 
 
 def evaluate(model: GPT, tokens: torch.Tensor, n_tokens: int, device: torch.device, precision: str = "fp32") -> float:
@@ -239,11 +282,14 @@ def _noise_scale(model: GPT, split, cfg: TrainConfig, gen: torch.Generator, devi
 
 def _setup(model_cfg, cfgs, device, threads, precision):
     """Checks and device set-up shared by both loops: (device, threads, precision)."""
-    if not isinstance(model_cfg, GPTConfig):
-        raise ValueError(f"model_cfg must be a GPTConfig, got {type(model_cfg).__name__}")
+    if not isinstance(model_cfg, (GPTConfig, LSTMConfig)):
+        raise ValueError(f"model_cfg must be a GPTConfig or LSTMConfig, got {type(model_cfg).__name__}")
     for cfg in cfgs:
         if not isinstance(cfg, TrainConfig):
             raise ValueError(f"cfg must be a TrainConfig, got {type(cfg).__name__}")
+        if cfg.downstream and model_cfg.n_ctx <= evaluation.K_MAX:
+            raise ValueError(f"cfg: downstream metrics need n_ctx > {evaluation.K_MAX} (a prompt before the "
+                             f"{evaluation.K_MAX}-byte continuation), got n_ctx={model_cfg.n_ctx}")
     dev = pick_device(device)
     precision = resolve_precision(precision, dev)
     n_threads = configure_threads(threads) if dev.type == "cpu" else torch.get_num_threads()
@@ -298,21 +344,26 @@ def train(model_cfg: GPTConfig, cfg: TrainConfig, *, device: str = "auto", threa
     run to run. ``precision``: ``"auto"`` (bf16 autocast on CUDA, fp32
     elsewhere), ``"fp32"`` or ``"bf16"``. ``deterministic`` asks CUDA for
     deterministic kernels (a CPU always is). ``progress=None`` shows a tqdm
-    bar only on an interactive terminal.
+    bar only on an interactive terminal. A run that branches cool-downs
+    (``cfg.cooldowns``) is trained by :func:`train_group` as a group of one.
+    With ``cfg.position_loss`` the result also holds ``position_loss``, the
+    final validation loss at each position of the context.
     """
+    if isinstance(cfg, TrainConfig) and cfg.cooldowns:
+        return train_group(model_cfg, [cfg], device=device, threads=threads, progress=progress,
+                           precision=precision, compile=compile, deterministic=deterministic)[0]
     dev, n_threads, precision = _setup(model_cfg, [cfg], device, threads, precision)
     dev_info = _setup_device(dev, deterministic)
     split = labdata.get_split(cfg.corpus)
     n_ctx = model_cfg.n_ctx
 
     torch.manual_seed(cfg.seed)
-    model = GPT(model_cfg).to(dev)
+    model = build_model(model_cfg).to(dev)
     noise_gen = torch.Generator().manual_seed(cfg.seed + 2)
-    decay = [p for p in model.parameters() if p.dim() >= 2]  # all weights are matrices
     opt_kwargs = dict(lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), weight_decay=cfg.weight_decay)
     if dev.type in ("cpu", "cuda"):
         opt_kwargs["fused"] = True
-    opt = torch.optim.AdamW([{"params": decay}], **opt_kwargs)
+    opt = torch.optim.AdamW(param_groups(model), **opt_kwargs)  # every weight is a matrix, and all decay
     forward = torch.compile(model) if compile else model
 
     n_steps = cfg.steps(n_ctx)
@@ -321,7 +372,8 @@ def train(model_cfg: GPTConfig, cfg: TrainConfig, *, device: str = "auto", threa
     text = split.train.to(dev)
     starts = _run_starts(split.train.numel(), cfg, n_ctx, n_steps).to(dev)
     val_set = _validation_set(split.val, n_ctx, cfg.eval_tokens, dev)
-    eval_at = set(_eval_steps(n_steps, cfg.n_evals))
+    ood_set = evaluation.ood_batches(n_ctx, device=dev) if cfg.downstream else None
+    eval_at = _main_eval_steps(cfg, n_steps, n_ctx)
     amp = _autocast(dev, precision)
     curve = []
     if progress is None:
@@ -336,7 +388,7 @@ def train(model_cfg: GPTConfig, cfg: TrainConfig, *, device: str = "auto", threa
         for step in range(n_steps):
             lr = lr_at(step, n_steps, cfg)
             for group in opt.param_groups:
-                group["lr"] = lr
+                group["lr"] = lr * group["lr_scale"]
             x, y = labdata.windows(text, starts[step], n_ctx)
             loss = training_step(model, forward, opt, x, y, amp, cfg.grad_clip)
             running += loss.double()
@@ -346,16 +398,24 @@ def train(model_cfg: GPTConfig, cfg: TrainConfig, *, device: str = "auto", threa
                 model.eval()
                 with amp:
                     val = float(_mean_loss(lambda a, b: forward(a, b)[1], val_set))
+                    ood = float(_mean_loss(lambda a, b: forward(a, b)[1], ood_set)) if ood_set else None
                 model.train()
                 point = {"step": step + 1, "tokens": (step + 1) * tokens_per_step,
                          "flops": float(fpt) * (step + 1) * tokens_per_step, "lr": lr,
                          "train_loss": float(running / n_running), "val_loss": val}
+                if ood is not None:
+                    point["ood_loss"] = ood
                 if cfg.noise_scale:
                     point["noise"] = _noise_scale(model, split, cfg, noise_gen, dev)
                 curve.append(point)
                 running.zero_()
                 n_running = 0
                 bar.set_postfix(val=f"{val:.3f}")
+        if cfg.position_loss:
+            model.eval()
+            with amp:
+                positions = _position_losses(forward, val_set)
+            model.train()
     bar.close()
     wall = time.perf_counter() - t0
     if not math.isfinite(curve[-1]["val_loss"]):
@@ -364,23 +424,33 @@ def train(model_cfg: GPTConfig, cfg: TrainConfig, *, device: str = "auto", threa
               "compiled": bool(compile), "trainer": "sequential", "group_size": 1, **dev_info}
     if nondeterministic:
         timing["nondeterministic_ops"] = nondeterministic
-    return _result(model_cfg, cfg, n_steps, curve, timing)
+    out = _result(model_cfg, cfg, n_steps, curve, timing)
+    if cfg.position_loss:
+        out["position_loss"] = positions
+    if cfg.downstream:
+        model.eval()
+        with amp:
+            out["downstream"] = evaluation.continuation_metrics(lambda x: forward(x)[0], split.val, n_ctx,
+                                                                device=dev)
+    return out
 
 
 class StackedAdamW:
     """AdamW (decoupled weight decay, ``torch.optim.AdamW``'s update) on a :class:`StackedGPT`'s ``flat``
-    parameters, with one learning rate and one weight decay per member (row).
+    parameters, with one learning rate and one weight decay per member (row), times each entry's
+    learning-rate factor ``lr_scale`` under μP (:meth:`StackedGPT.lr_scale`).
 
     Four whole-tensor updates per step whatever the model's depth; members
     share the step count (they start together).
     """
 
-    def __init__(self, model: StackedGPT, betas=(0.9, 0.95), eps: float = 1e-8):
+    def __init__(self, model: StackedGPT, betas=(0.9, 0.95), eps: float = 1e-8, lr_scale: torch.Tensor | None = None):
         self.model = model
         self.beta1, self.beta2 = (check_scalar("beta", b, low=0, high=1, high_inclusive=False) for b in betas)
         self.eps = check_scalar("eps", eps, low=0)
         self.exp_avg = torch.zeros_like(model.flat)
         self.exp_avg_sq = torch.zeros_like(model.flat)
+        self.lr_scale = lr_scale  # (P,) learning-rate factor of every entry (muP), None when all are 1
         self.t = 0
 
     @torch.no_grad()
@@ -389,6 +459,8 @@ class StackedAdamW:
         p, g = self.model.flat, self.model.flat.grad
         self.t += 1
         lr = lr.to(p.dtype)[:, None]
+        if self.lr_scale is not None:
+            lr = lr * self.lr_scale.to(p.dtype)  # (K, P)
         p.mul_(1 - lr * weight_decay.to(p.dtype)[:, None])
         self.exp_avg.lerp_(g, 1 - self.beta1)
         self.exp_avg_sq.mul_(self.beta2).addcmul_(g, g, value=1 - self.beta2)
@@ -430,17 +502,47 @@ def stacked_training_step(model: StackedGPT, forward, opt: "StackedAdamW", x: to
     return losses.detach()
 
 
-def _check_groupable(cfgs) -> None:
+def _check_groupable(cfgs, n_ctx: int) -> None:
     from scalinglaws.lab.records import GROUP_FIELDS
 
     first = cfgs[0]
     for i, c in enumerate(cfgs):
-        if c.noise_scale:
-            raise ValueError(f"cfgs[{i}] measures the noise scale: such runs train alone (use train)")
+        if c.noise_scale or c.position_loss:
+            raise ValueError(f"cfgs[{i}] measures the noise scale or the loss by position: such runs train alone "
+                             "(use train)")
         for f in GROUP_FIELDS:
             if getattr(c, f) != getattr(first, f):
                 raise ValueError(f"cfgs: runs trained together must share {f} ({getattr(first, f)!r} in cfgs[0], "
                                  f"{getattr(c, f)!r} in cfgs[{i}])")
+        lengths = c.cooldown_steps(n_ctx)
+        if len(set(lengths)) != len(lengths) or lengths != sorted(lengths):
+            raise ValueError(f"cfgs[{i}].cooldowns: every cool-down must end on a different optimiser step before "
+                             f"the run's last (steps {lengths}; a step is {c.batch_size * n_ctx} tokens)")
+
+
+class _Track:
+    """One trajectory of a group: a run's main line (``branch`` None) or one of its cool-down branches,
+    which leaves the main line at step ``fork`` and ends after ``steps`` steps."""
+
+    __slots__ = ("member", "branch", "steps", "fork", "eval_at", "lrs")
+
+    def __init__(self, member, branch, steps, fork, eval_at, lrs):
+        self.member, self.branch, self.steps, self.fork, self.eval_at, self.lrs = \
+            member, branch, steps, fork, eval_at, lrs
+
+
+def _tracks(cfgs, n_ctx: int) -> list:
+    """Every run's main line (in order, index = member), then the branches, by fork step."""
+    mains, branches = [], []
+    for i, c in enumerate(cfgs):
+        lengths = c.cooldown_steps(n_ctx)
+        n = lengths[-1]
+        forks = [c.decay_start(b) for b in lengths[:-1]]
+        mains.append(_Track(i, None, n, 0, _main_eval_steps(c, n, n_ctx), [lr_at(s, n, c) for s in range(n)]))
+        for j, (b, f) in enumerate(zip(lengths[:-1], forks)):
+            # up to its fork a branch's schedule is the main line's (absolute warm-up, then the peak rate)
+            branches.append(_Track(i, j, b, f, {b - 1}, [lr_at(s, b, c) for s in range(b)]))
+    return mains + sorted(branches, key=lambda t: (t.fork, t.member, t.branch))
 
 
 def train_group(model_cfg: GPTConfig, cfgs, *, device: str = "auto", threads: int | None = None,
@@ -457,19 +559,32 @@ def train_group(model_cfg: GPTConfig, cfgs, *, device: str = "auto", threads: in
     it at once. Each result is what :func:`train` returns for that run, equal
     to it up to float rounding (the batched products sum in another order);
     ``timing["wall_s"]`` is the member's share of the group's time (the steps
-    it was in, split evenly among the members then), ``group_wall_s`` the
-    group's. A member whose loss diverged raises ``ValueError`` after the
-    others have finished.
+    it and its branches were in, split evenly among the rows then),
+    ``group_wall_s`` the group's. A member whose loss diverged raises
+    ``ValueError`` after the others have finished.
+
+    WSD runs with ``cooldowns`` branch: at the step where a WSD run of a
+    shorter length would start to decay, the member's row is copied (weights
+    and AdamW moments), and the copy follows that shorter run's schedule on
+    the member's own data order to the end of that length; it is then
+    evaluated and leaves. The member's result gains ``cooldowns``: one entry
+    per length, the branches' and then its own, each with ``tokens``,
+    ``steps``, ``flops`` (of a run of that length), ``fork_step`` (where its
+    decay began), ``val_loss`` (after the cool-down), ``stable_val_loss``
+    (the main line's loss just before the fork) and ``train_loss`` (mean over
+    the cool-down); ``compute_spent`` counts the branches' FLOPs too.
     """
     cfgs = list(cfgs)
     if not cfgs:
         raise ValueError("cfgs: need at least one TrainConfig")
     dev, n_threads, precision = _setup(model_cfg, cfgs, device, threads, precision)
-    _check_groupable(cfgs)
+    if not isinstance(model_cfg, GPTConfig):
+        raise ValueError(f"model_cfg must be a GPTConfig (LSTMs train alone), got {type(model_cfg).__name__}")
+    n_ctx, K = model_cfg.n_ctx, len(cfgs)
+    _check_groupable(cfgs, n_ctx)
     dev_info = _setup_device(dev, deterministic)
     first = cfgs[0]
     split = labdata.get_split(first.corpus)
-    n_ctx, K = model_cfg.n_ctx, len(cfgs)
 
     models = []
     for c in cfgs:  # each member's initialisation, exactly as train() draws it
@@ -477,32 +592,39 @@ def train_group(model_cfg: GPTConfig, cfgs, *, device: str = "auto", threads: in
         models.append(GPT(model_cfg))
     model = StackedGPT.from_models(models).to(dev)
     del models
-    opt = StackedAdamW(model, betas=(first.beta1, first.beta2))
+    opt = StackedAdamW(model, betas=(first.beta1, first.beta2), lr_scale=model.lr_scale())
     forward = torch.compile(model) if compile else model
 
-    n_steps = [c.steps(n_ctx) for c in cfgs]
+    tracks = _tracks(cfgs, n_ctx)
+    n_steps = [tracks[i].steps for i in range(K)]
     S = max(n_steps)
     tokens_per_step = first.batch_size * n_ctx
     fpt = model_cfg.flops_per_token
     text = split.train.to(dev)
     starts = torch.zeros(K, S, first.batch_size, dtype=torch.long)
-    lr_table = [[0.0] * S for _ in range(K)]
-    for i, c in enumerate(cfgs):
+    for i, c in enumerate(cfgs):  # a branch reads its member's data order
         starts[i, :n_steps[i]] = _run_starts(split.train.numel(), c, n_ctx, n_steps[i])
-        lr_table[i][:n_steps[i]] = [lr_at(s, n_steps[i], c) for s in range(n_steps[i])]
     starts = starts.to(dev)
-    lrs = torch.tensor(lr_table, dtype=torch.float64, device=dev)  # (K, S): read on the device, no host sync
-    weight_decay = torch.tensor([c.weight_decay for c in cfgs], device=dev)
-    grad_clip = torch.tensor([c.grad_clip for c in cfgs], device=dev)
-    eval_at = [set(_eval_steps(n, c.n_evals)) for n, c in zip(n_steps, cfgs)]
+    lr_table = torch.zeros(len(tracks), S, dtype=torch.float64)
+    for t, tr in enumerate(tracks):
+        lr_table[t, :tr.steps] = torch.tensor(tr.lrs, dtype=torch.float64)
+    lrs = lr_table.to(dev)  # (tracks, S): read on the device, no host sync
+    member_of = torch.tensor([tr.member for tr in tracks], device=dev)
+    weight_decay = torch.tensor([cfgs[tr.member].weight_decay for tr in tracks], device=dev)
+    grad_clip = torch.tensor([cfgs[tr.member].grad_clip for tr in tracks], device=dev)
     val_set = _validation_set(split.val, n_ctx, first.eval_tokens, dev)
+    ood_set = evaluation.ood_batches(n_ctx, device=dev) if any(c.downstream for c in cfgs) else None
     amp = _autocast(dev, precision)
+    forks = {}  # step -> tracks that branch off at its start
+    for t, tr in enumerate(tracks[K:], start=K):
+        forks.setdefault(tr.fork, []).append(t)
 
-    members = list(range(K))  # member (index into cfgs) of each row of the stacked model
+    active = list(range(K))  # track of each row of the stacked model
     rows = torch.arange(K, device=dev)  # the same, on the device
     running = torch.zeros(K, dtype=torch.float64, device=dev)  # per row, read at evaluations
-    n_running = [0] * K
-    curves: list = [[] for _ in range(K)]
+    n_running = [0] * len(tracks)
+    curves: list = [[] for _ in tracks]
+    ends: dict = {}  # branch track -> its cool-down entry
     results: list = [None] * K
     wall = [0.0] * K
     if progress is None:
@@ -514,56 +636,103 @@ def train_group(model_cfg: GPTConfig, cfgs, *, device: str = "auto", threads: in
     t0 = t_last = time.perf_counter()
     with _nondeterministic_ops(dev.type == "cuda" and deterministic) as nondeterministic:
         for step in range(S):
-            x, y = labdata.windows(text, starts[rows, step], n_ctx)  # (K', B, T)
+            if step in forks:  # copy each parent's row (weights and AdamW moments) for its new branches
+                parent_row = {tracks[t].member: j for j, t in enumerate(active) if tracks[t].branch is None}
+                new = forks[step]
+                idx = torch.tensor(list(range(len(active))) + [parent_row[tracks[t].member] for t in new],
+                                   device=dev)
+                model.keep_rows(idx)
+                opt.keep_rows(idx)
+                running = torch.cat([running, torch.zeros(len(new), dtype=torch.float64, device=dev)])
+                active += new
+                rows = torch.tensor(active, device=dev)
+            x, y = labdata.windows(text, starts[member_of[rows], step], n_ctx)  # (rows, B, T)
             losses = stacked_training_step(model, forward, opt, x, y, amp, lrs[rows, step], weight_decay[rows],
                                            grad_clip[rows])
             running += losses.double()
-            for m in members:
-                n_running[m] += 1
+            for t in active:
+                n_running[t] += 1
             bar.update(1)
-            due = [j for j, m in enumerate(members) if step in eval_at[m]]
+            due = [j for j, t in enumerate(active) if step in tracks[t].eval_at]
             if due:
-                sub = None if len(due) == len(members) else model.flat.detach()[due]
+                sub = None if len(due) == len(active) else model.flat.detach()[due]
                 n_due = len(due)
                 with amp:
                     val = _mean_loss(lambda a, b: forward(a.expand(n_due, *a.shape), b.expand(n_due, *b.shape),
                                                           flat=sub)[1], val_set).tolist()
                 train_sum = running[due].tolist() if sub is not None else running.tolist()
-                for v, j, tr in zip(val, due, train_sum):
-                    m = members[j]
-                    curves[m].append({"step": step + 1, "tokens": (step + 1) * tokens_per_step,
-                                      "flops": float(fpt) * (step + 1) * tokens_per_step, "lr": lr_table[m][step],
-                                      "train_loss": tr / n_running[m], "val_loss": v})
-                    n_running[m] = 0
+                for v, j, tr_sum in zip(val, due, train_sum):
+                    t = active[j]
+                    tr = tracks[t]
+                    point = {"step": step + 1, "tokens": (step + 1) * tokens_per_step,
+                             "flops": float(fpt) * (step + 1) * tokens_per_step, "lr": tr.lrs[step],
+                             "train_loss": tr_sum / n_running[t], "val_loss": v}
+                    if tr.branch is None:
+                        if cfgs[t].downstream:  # the loss on text of another kind (branches never ask for it)
+                            one = model.flat.detach()[[j]]
+                            with amp:
+                                point["ood_loss"] = float(_mean_loss(
+                                    lambda a, b: forward(a[None], b[None], flat=one)[1], ood_set)[0])
+                        curves[t].append(point)
+                    else:
+                        ends[t] = point
+                    n_running[t] = 0
                 running[due] = 0.0
                 bar.set_postfix(val=f"{min(val):.3f}")
             now = time.perf_counter()  # after any evaluation's read-back: the device has caught up
-            for m in members:
-                wall[m] += (now - t_last) / len(members)
+            for t in active:
+                wall[tracks[t].member] += (now - t_last) / len(active)
             t_last = now
-            done = [j for j, m in enumerate(members) if n_steps[m] == step + 1]
+            done = [j for j, t in enumerate(active) if tracks[t].steps == step + 1]
             if done:
                 for j in done:
-                    m = members[j]
-                    timing = {"wall_s": wall[m], "device": str(dev), "threads": n_threads, "precision": precision,
+                    t = active[j]
+                    if tracks[t].branch is not None:
+                        continue
+                    c = cfgs[t]
+                    timing = {"wall_s": wall[t], "device": str(dev), "threads": n_threads, "precision": precision,
                               "compiled": bool(compile), "trainer": "stacked", "group_size": K,
                               "group_wall_s": now - t0, **dev_info}
-                    results[m] = _result(model_cfg, cfgs[m], n_steps[m], curves[m], timing)
-                    if on_finish is not None and math.isfinite(results[m]["final_val_loss"]):
-                        on_finish(m, results[m])
-                keep = [j for j in range(len(members)) if j not in done]
+                    results[t] = _result(model_cfg, c, n_steps[t], curves[t], timing)
+                    if c.downstream:
+                        one = model.flat.detach()[[j]]
+                        with amp:
+                            results[t]["downstream"] = evaluation.continuation_metrics(
+                                lambda x: forward(x[None], flat=one)[0][0], split.val, n_ctx, device=dev)
+                    if c.cooldowns:
+                        own = [u for u in range(K, len(tracks)) if tracks[u].member == t]
+                        results[t]["cooldowns"] = [_cooldown(tracks[u], ends[u], curves[t], tokens_per_step, fpt)
+                                                   for u in sorted(own, key=lambda u: tracks[u].steps)]
+                        results[t]["cooldowns"].append(_cooldown(tracks[t], curves[t][-1], curves[t],
+                                                                 tokens_per_step, fpt, c.decay_start(n_steps[t])))
+                        results[t]["compute_spent"] = float(fpt) * tokens_per_step * sum(
+                            tracks[u].steps - tracks[u].fork for u in own + [t])
+                    if on_finish is not None and math.isfinite(results[t]["final_val_loss"]):
+                        on_finish(t, results[t])
+                keep = [j for j in range(len(active)) if j not in done]
                 if keep:
                     idx = torch.tensor(keep, device=dev)
                     model.keep_rows(idx)
                     opt.keep_rows(idx)
-                    rows, running = rows[idx], running[idx]
-                    members = [members[j] for j in keep]
+                    running = running[idx]
+                    active = [active[j] for j in keep]
+                    rows = torch.tensor(active, device=dev)
     bar.close()
     if nondeterministic:
         for r in results:
             r["timing"]["nondeterministic_ops"] = nondeterministic
-    diverged = [i for i, r in enumerate(results) if not math.isfinite(r["final_val_loss"])]
+    diverged = [i for i, r in enumerate(results) if not math.isfinite(r["final_val_loss"])
+                or any(not math.isfinite(e["val_loss"]) for e in r.get("cooldowns", []))]
     if diverged:
         raise ValueError("training diverged for cfgs " + ", ".join(
             f"[{i}] (lr={cfgs[i].lr}, val loss {results[i]['final_val_loss']})" for i in diverged) + "; lower lr")
     return results
+
+
+def _cooldown(track, end: dict, main_curve: list, tokens_per_step: int, fpt: int, fork: int | None = None) -> dict:
+    """One cool-down of a branching WSD run: where it started and the loss it ended at."""
+    fork = track.fork if fork is None else fork
+    stable = next((p["val_loss"] for p in main_curve if p["step"] == fork), None)
+    return {"tokens": track.steps * tokens_per_step, "steps": track.steps,
+            "flops": float(fpt) * track.steps * tokens_per_step, "fork_step": fork,
+            "val_loss": end["val_loss"], "train_loss": end["train_loss"], "stable_val_loss": stable}
