@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scalinglaws.explorers.framework import Control, Explorer, Frame, Number, Series
+from scalinglaws.explorers.framework import Control, Explorer, Frame, Number, Series, fmt_human
 from scalinglaws.explorers.registry import register
 from scalinglaws.lab.records import load_results, results_path
 from scalinglaws.lab.report import fit_emergence
@@ -27,8 +27,8 @@ def emergence_frame(length=4) -> Frame:
         (
             Number("acc_small", "accuracy, smallest model", acc[0], "{:.3f}"),
             Number("acc_large", "accuracy, largest model", acc[-1], "{:.3f}"),
-            Number("em_small", "exact match, smallest model", em[0], "{:.4f}"),
-            Number("em_large", "exact match, largest model", em[-1], "{:.4f}"),
+            Number("em_small", "exact match, smallest model", em[0], fmt_human(3)),
+            Number("em_large", "exact match, largest model", em[-1], fmt_human(3)),
             Number("em_gain", "exact match gain, largest / smallest", em[-1] / em[0] if em[0] > 0 else np.inf,
                    "{:.3g}"),
         ),

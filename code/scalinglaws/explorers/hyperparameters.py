@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scalinglaws.explorers.framework import Control, Explorer, Frame, Number, Series
+from scalinglaws.explorers.framework import Control, Explorer, Frame, Number, Series, fmt_human
 from scalinglaws.explorers.registry import register
 from scalinglaws.fitting.lr_transfer import fit_lr_transfer
 from scalinglaws.lab.records import load_results, results_path
@@ -35,7 +35,7 @@ def lr_sweep_frame(parametrization="standard", step=512) -> Frame:
     series = [Series(f"d_model = {int(w)}", t["lr"][t["width"] == w], t["loss"][t["width"] == w])
               for w in fit.widths]
     series.append(Series("best rate of each width", fit.lr_opt, fit.loss_opt, kind="points"))
-    numbers = [Number(f"lr_{int(w)}", f"best rate, d_model {int(w)}", lr, "{:.2e}")
+    numbers = [Number(f"lr_{int(w)}", f"best rate, d_model {int(w)}", lr, fmt_human(3))
                for w, lr in zip(fit.widths, fit.lr_opt)]
     numbers.append(Number("drift", "drift (widest / narrowest)", fit.drift, "{:.2f}"))
     return Frame(tuple(series), tuple(numbers))
