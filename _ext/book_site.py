@@ -32,6 +32,8 @@
 * MathJax without its right-click menu: the component loader fetches the
   TeX input, the HTML output and the screen-reader MathML (0.65 MB) instead
   of the combined file with the menu (1.16 MB); pages without math load none.
+* Figure alt text can carry computed numbers: ``{glue:text}`key:fmt``` in an
+  ``:alt:`` option is filled with the page's glued value, as in the prose.
 * Figures load lazily and carry their size (``width``/``height``), so the
   page does not jump while they arrive; PNG figures are stored as 256-colour
   palettes (a third of the bytes, no visible change on plots).
@@ -123,6 +125,42 @@ def _copy_notebooks(app, exception):
             target = Path(app.outdir) / NOTEBOOK_DIR / f"{docname}.ipynb"
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
+
+
+# --------------------------------------------------------------------------
+# Figures: computed numbers in alt text
+
+# `{glue:text}`key:fmt`` inside a figure's alt text, as in the prose.
+GLUE_IN_ALT = re.compile(r"\{glue:text\}`([^`]+)`")
+
+
+def _glue_in_alt_text(app, doctree, docname):
+    """Fill ``{glue:text}`key:fmt``` in image alt text with the page's glued values.
+
+    A figure's alt text states its key numbers, and those that are results come
+    from the code, as everywhere else. MyST-NB pastes glued values into text
+    and captions but passes a figure's ``:alt:`` (an option, not text) through
+    as written, so the same role is filled in here from the page's glue data
+    (MyST-NB's ``<page>.glue.json``). An unknown key is a build warning.
+    """
+    images = [n for n in doctree.findall(nodes.image) if "{glue:text}" in n.get("alt", "")]
+    if not images:
+        return
+    from myst_nb.core.variables import format_plain_text
+    from sphinx.util import logging
+
+    logger = logging.getLogger(__name__)
+    cache = Path(app.env.mystnb_config.output_folder, f"{docname}.glue.json")
+    glued = json.loads(cache.read_text(encoding="utf-8")) if cache.exists() else {}
+    for image in images:
+        def fill(match, image=image):
+            key, _, fmt = match.group(1).rpartition(":") if ":" in match.group(1) else (match.group(1), "", "s")
+            if key not in glued or "text/plain" not in glued[key].get("data", {}):
+                logger.warning(f"alt text: no glued text {key!r} on this page", location=image)
+                return match.group(0)
+            return format_plain_text(glued[key]["data"]["text/plain"], fmt)
+
+        image["alt"] = GLUE_IN_ALT.sub(fill, image["alt"])
 
 
 # --------------------------------------------------------------------------
@@ -510,6 +548,7 @@ def setup(app):
     app.connect("doctree-read", _drop_live_only_cells)
     app.connect("doctree-read", _index_symbol_sections)
     app.connect("doctree-resolved", _add_download_links)
+    app.connect("doctree-resolved", _glue_in_alt_text)
     app.connect("build-finished", _copy_notebooks)
     # After sphinx-mathjax-offline and the theme have copied their files.
     app.connect("build-finished", _postprocess_site, priority=900)
