@@ -36,7 +36,9 @@
   ``:alt:`` option is filled with the page's glued value, as in the prose.
 * Figures load lazily and carry their size (``width``/``height``), so the
   page does not jump while they arrive; PNG figures are stored as 256-colour
-  palettes (a third of the bytes, no visible change on plots).
+  palettes (a third of the bytes, no visible change on plots); SVG figures
+  keep coordinates to 0.1 pt (a 1/1440 in error at most) and lose their
+  indentation and metadata (about a sixth of the bytes).
 """
 
 from __future__ import annotations
@@ -435,6 +437,38 @@ def _quantize_png(path: Path) -> None:
         path.write_bytes(buffer.getvalue())
 
 
+# Matplotlib writes every coordinate with six decimals. Positions (path data, x/y,
+# translate()) to 0.1 pt are exact to 1/1440 in; scale() factors are left alone
+# (they carry the font sizes). Glyph outlines inside are whole font units already.
+_SVG_POSITIONS = re.compile(r'(\s(?:d|x|y)=")([^"]*)(")|(translate\()([^)]*)(\))')
+_SVG_LONG_DECIMAL = re.compile(r"-?\d+\.\d{2,}")
+
+
+def _round_position(match: re.Match) -> str:
+    value = f"{float(match.group(0)):.1f}".rstrip("0").rstrip(".")
+    return "0" if value == "-0" else value
+
+
+def _compact_svg(path: Path) -> None:
+    """A matplotlib SVG figure with positions to 0.1 pt, no indentation and no metadata.
+
+    About a sixth fewer bytes and no visible change; the text comments and the
+    structure (one group per string, glyphs as <use>) stay as matplotlib wrote them.
+    Other SVGs (not written by matplotlib) are left alone.
+    """
+    text = path.read_text(encoding="utf-8")
+    if "<dc:title>Matplotlib" not in text[:2000]:
+        return  # not matplotlib's, or compacted already
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, count=1, flags=re.S)
+    text = _SVG_POSITIONS.sub(
+        lambda m: (m.group(1) + _SVG_LONG_DECIMAL.sub(_round_position, m.group(2)) + m.group(3)) if m.group(1)
+        else (m.group(4) + _SVG_LONG_DECIMAL.sub(_round_position, m.group(5)) + m.group(6)),
+        text,
+    )
+    text = re.sub(r"[ \t]*\n[ \t]*", "\n", text)  # indentation (also in path data, where it only separates)
+    path.write_text(text, encoding="utf-8")
+
+
 @functools.lru_cache(maxsize=None)
 def _image_size(path: Path) -> tuple[int, int] | None:
     """Intrinsic CSS size of an image file: pixels for rasters, pt -> px for matplotlib SVGs."""
@@ -515,6 +549,8 @@ def _postprocess_site(app, exception):
     _drop_unused_icon_rules(static / "styles" / "pydata-sphinx-theme.css", used)
     for png in (outdir / "_images").glob("*.png"):
         _quantize_png(png)
+    for svg in (outdir / "_images").glob("*.svg"):
+        _compact_svg(svg)
 
 
 EXT_STATIC = Path(__file__).parent / "static"
