@@ -1,6 +1,7 @@
 """The built site's files, checked without a browser (see _ext/book_site.py).
 
 * Images load lazily and carry their intrinsic size.
+* Matplotlib SVG figures are compacted (positions to 0.1 pt) without moving anything.
 * Live-only cells (tagged ``skip-execution``: the ipywidgets sliders) are not
   on the pages, and the downloadable notebooks still have them.
 * One icon source: no ``fontawesome.js``, and the cut-down icon fonts hold a
@@ -140,3 +141,43 @@ def test_page_specific_scripts_load_only_where_needed(built):
     assert with_explorers > 0
     for asset in EXPLORER_ASSETS:
         assert (built / "_static" / asset).is_file(), f"{asset} is not in the site"
+
+
+def test_svg_figures_are_compacted_without_moving_anything(tmp_path):
+    """Positions to 0.1 pt, no indentation or metadata: fewer bytes, the same drawing."""
+    import sys
+
+    import matplotlib.pyplot as plt
+
+    from conftest import smallest_text_pt
+
+    sys.path.insert(0, str(REPO / "_ext"))
+    try:
+        from book_site import _compact_svg
+    finally:
+        sys.path.remove(str(REPO / "_ext"))
+
+    fig, ax = plt.subplots(figsize=(4.5, 3.2))
+    ax.loglog([1e17, 3e19, 1e24], [3.2, 2.7, 2.1], "o-", label=r"fit, $\hat\alpha_N$")
+    ax.text(1e18, 2.3, "note", fontsize=10.5)
+    ax.legend()
+    fig.savefig(tmp_path / "f.svg")
+    plt.close(fig)
+    before = (tmp_path / "f.svg").read_text(encoding="utf-8")
+    _compact_svg(tmp_path / "f.svg")
+    after = (tmp_path / "f.svg").read_text(encoding="utf-8")
+
+    assert len(after) < 0.9 * len(before)
+    assert "<metadata>" not in after and "\n " not in after
+    # Text sizes (scale factors) and the structure are untouched.
+    assert smallest_text_pt(after) == smallest_text_pt(before)
+    for tag in ("<use ", "<path ", "<g ", "<!-- "):
+        assert after.count(tag) == before.count(tag), tag
+    # Every number moves by at most 0.05 (pt, or glyph units inside a text group).
+    number = re.compile(r"-?\d+(?:\.\d+)?")
+    old = [float(v) for v in number.findall(re.sub(r"<metadata>.*?</metadata>", "", before, flags=re.S))]
+    new = [float(v) for v in number.findall(after)]
+    assert len(old) == len(new)
+    assert max(abs(a - b) for a, b in zip(old, new)) <= 0.05 + 1e-9
+    _compact_svg(tmp_path / "f.svg")  # a second build leaves it as it is
+    assert (tmp_path / "f.svg").read_text(encoding="utf-8") == after
