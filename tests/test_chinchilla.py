@@ -248,7 +248,7 @@ def test_approach1_recovers_exponents(law):
 
 
 def _noise_free_runs(law, N, C):
-    return fitting.fit_isoflop(N, C, ch.loss(N, C / (6 * N), law))
+    return fitting.fit_isoflop(N, C, ch.loss(N, C / (6 * N), law), method="parabola")
 
 
 @pytest.mark.parametrize("law", [CHINCHILLA, EPOCH_2024], ids=["chinchilla", "epoch"])
