@@ -8,7 +8,7 @@ solution must earn full marks, the blank notebook zero, a partly wrong
 notebook (one wrong answer, one cell that raises) exactly the points of its
 right answers, and the shortcuts named in the questions no more than the
 questions allow. Runtime: about six minutes on two shared cores, most of it
-the 30 graded notebooks (one kernel each, two at a time) and the fresh
+the 36 graded notebooks (one kernel each, two at a time) and the fresh
 environment (``pip install``, about a minute with a warm pip cache); zips
 whose requirements are identical share one environment. The tests marked
 ``slow`` are these; the rest run in seconds.
@@ -37,10 +37,10 @@ pytest.importorskip("otter")
 #: Autograded and manually graded points of each problem set.
 AUTO = {"ps1_power_laws": 10, "ps2_kaplan": 10, "ps3_critical_batch_size": 10, "ps4_early_stopping": 10,
         "ps5_chinchilla": 10, "ps6_reconciling": 10, "ps7_overtraining": 10,
-        "ps8_fitting_real_runs": 10, "ps11_oracle": 8}
+        "ps8_fitting_real_runs": 10, "ps9_hyperparameters": 10, "ps10_abilities": 10, "ps11_oracle": 8}
 MANUAL = {"ps1_power_laws": 2, "ps2_kaplan": 2, "ps3_critical_batch_size": 2, "ps4_early_stopping": 3,
           "ps5_chinchilla": 4, "ps6_reconciling": 2, "ps7_overtraining": 2,
-          "ps8_fitting_real_runs": 4, "ps11_oracle": 4}
+          "ps8_fitting_real_runs": 4, "ps9_hyperparameters": 3, "ps10_abilities": 3, "ps11_oracle": 4}
 STUDENT = {"email": "ada.lovelace@example.edu", "name": "Ada Lovelace", "sid": "1815"}
 OTHER = {"email": "charles.babbage@example.edu", "name": "Charles Babbage", "sid": "1791"}
 RAISE = 'raise RuntimeError("a student\'s cell that fails")'
@@ -79,6 +79,16 @@ PARTIAL = {
     "ps8_fitting_real_runs": ([("best_q3 = min(_scores", "best_q3 = max(_scores"),
                                ("theory_q4 = np.sqrt(1 / 160 - 1 / 200) / np.sqrt(1 / 200)", RAISE)],
                               {"q1": 3, "q2": 2, "q3": 2, "q4": 1}),
+    # the long run's cool-down counted twice (it is already inside its 8,000 steps), and a failing
+    # cell in Q2 after the standard-parametrisation rate: that rate keeps its point, μP's two lose theirs
+    "ps9_hyperparameters": ([("wsd_q4 = 8000 + 0.1 * (2000 + 4000)", "wsd_q4 = 8000 + 0.1 * (2000 + 4000 + 8000)"),
+                             ("lr_hidden_q2 = 2e-3 * hp.mup_scaling", RAISE + "\nlr_hidden_q2 = 2e-3 * hp.mup_scaling")],
+                            {"q1": 2, "q2": 1, "q3": 3, "q4": 1}),
+    # the relative error inverted (truth / prediction - 1), and a failing cell in Q3 after the
+    # OPT fit's midpoint: the midpoint keeps its point, the ratio loses its two
+    "ps10_abilities": ([('rel_q2 = pred_q2 / big["err_avg_subset"] - 1', 'rel_q2 = big["err_avg_subset"] / pred_q2 - 1'),
+                        ("ratio_q3 = f_all.rmse / f_opt.rmse", RAISE + "\nratio_q3 = f_all.rmse / f_opt.rmse")],
+                       {"q1": 2, "q2": 1, "q3": 1, "q4": 2}),
     # twice the size and a loss 0.2 nats off (prediction score about 2.5 of 10: two of the five
     # thresholds), submitted without its ledger (the grader's re-run writes a new one: no ledger point)
     "ps11_oracle": ([("N_pred = prediction.N_opt", "N_pred = 2 * prediction.N_opt"),

@@ -1,13 +1,6 @@
 # %% [raw]
 # # ASSIGNMENT CONFIG
 # name: ps10_abilities
-# init_cell: true
-# check_all_cell: true
-# export_cell: false
-# run_tests: false
-# generate: true
-# tests:
-#   files: false
 
 # %% [markdown]
 # # Problem set 10: from loss to abilities
@@ -18,19 +11,20 @@
 # their checksums verified (`scalinglaws.datasets`).
 #
 # **Learning goals.** After this set you can
-# - compute what exact match of a long answer needs from each token;
+# - compute what exact match of a long answer needs from each token, and explain why it can look like an ability that emerges;
 # - fit Gadre et al.'s law of downstream error against loss and predict a held-out model;
 # - fit a benchmark's accuracy as a sigmoid in log compute, within a family and across families;
 # - measure how the loss on another text follows the training loss.
 #
-# **Expected time:** about 60 minutes.
+# **Expected time:** about 75 minutes.
 #
-# **How this set is graded.** Answer in the cells marked `...`. Every
-# question is checked by hidden tests when you submit. `grader.check("q1")`
-# runs the public tests: **public tests check only the form of your answer (a
-# number, a shape, a range); hidden tests check the value.** If a cell raises
-# an error, grading goes on: only the tests that need the failed answer lose
-# their points.
+# **How this set is graded.** Answer in the cells marked `...`. Autograded
+# questions are checked by hidden tests when you submit; written questions are
+# read by a person. `grader.check("q1")` runs the public tests: **public tests
+# check only the form of your answer (a number, a shape, a range); hidden tests
+# check the value.** If a cell raises an error, grading goes on: only the tests
+# that need the failed answer lose their points. To submit, run the export cell
+# at the end and upload the zip it writes.
 
 # %%
 import numpy as np
@@ -47,7 +41,8 @@ from scalinglaws.lab.records import load_results, results_path
 # **Q1 (numeric, warm-up, 2 points).** A model gets each token of an answer
 # right with probability $p = 0.8$, independently. Store the probability that
 # it reproduces a 10-token answer exactly in `em_q1`, and the per-token accuracy
-# it would need for that probability to reach one half in `p_q1`.
+# it would need for that probability to reach one half in `p_q1`. Explain in
+# Q1w what this means for abilities scored by exact match.
 
 # %% [raw]
 # # BEGIN SOLUTION
@@ -90,10 +85,50 @@ assert abs(p_q1 - ab.accuracy_for_exact_match(0.5, 10)) < 1e-9
 
 # %% [raw]
 # # BEGIN QUESTION
+# name: q1w
+# manual: true
+# points: 3
+
+# %% [markdown]
+# **Q1w (written explanation, 3 points).** Suppose the per-token accuracy $p$
+# of a family of models rises smoothly with scale. Using Q1's formula, explain
+# why the exact-match score of 10-token answers can look like an ability that
+# is absent in small models and appears suddenly in large ones. Then name two
+# ways of measuring that would show the smooth trend, and say whether measured
+# exact match should sit above or below $p^\ell$ for real text, and why.
+
+# %% [raw]
+# # BEGIN SOLUTION
+
+# %% [markdown]
+# With independent tokens exact match is $p^{10}$: it stays near zero until $p$
+# is close to one (0.11 at $p = 0.8$) and then rises steeply, reaching one half
+# only at $p \approx 0.93$. A steady rise in $p$ crosses that narrow window
+# quickly, so on a linear axis the score hugs zero and then turns up: it looks
+# emergent although nothing sudden happened to the models. A per-token metric
+# (accuracy or log-loss) shows the smooth trend; so does exact match itself on
+# a logarithmic axis, measured on enough prompts to resolve small
+# probabilities (with $n$ prompts, a rate below $1/n$ reads as zero). Measured
+# exact match sits above $p^\ell$: right tokens come in runs (the rest of a
+# common word or a name is easy once it has started), so the events "token $i$
+# is right" are positively correlated.
+# *Grading: 1 point for $p^{10}$ staying near zero then rising steeply (with
+# Q1's numbers); 1 point for two remedies (per-token metric; log axis with
+# enough samples); 1 point for "above", with positive correlation between
+# tokens as the reason.*
+
+# %% [raw]
+# # END SOLUTION
+
+# %% [raw]
+# # END QUESTION
+
+# %% [raw]
+# # BEGIN QUESTION
 # name: q2
 
 # %% [markdown]
-# **Q2 (fit and predict, 3 points).** Take Gadre et al.'s RedPajama runs
+# **Q2 (fit and predict, core, 3 points).** Take Gadre et al.'s RedPajama runs
 # (`dataset == "rpj"`) that the authors used for their error law
 # (`in_paper_error_fit`), and fit the 17-task average top-1 error
 # (`err_avg_subset`) against the C4 loss (`loss_c4_val`) with
@@ -157,7 +192,7 @@ assert abs(pred_q2 - _f.predict(_b["loss_c4_val"])) < 1e-6 and abs(rel_q2 - (pre
 # name: q3
 
 # %% [markdown]
-# **Q3 (one family against all, 3 points).** From Ruan et al.'s table of
+# **Q3 (one family against all, core, 3 points).** From Ruan et al.'s table of
 # public models with known compute (`load_ruan2024(with_compute=True)`), fit a
 # sigmoid in log compute to the HellaSwag accuracy (`"hellaswag"`, chance
 # `RUAN_BENCHMARKS["hellaswag"]`) of the OPT family only (`family == "OPT"`), and
@@ -221,7 +256,7 @@ assert abs(ratio_q3 / _ratio - 1) < 1e-3
 # name: q4
 
 # %% [markdown]
-# **Q4 (the lab's runs, 2 points).** The cached `beyond` runs of the
+# **Q4 (the lab's runs, core, 2 points).** The cached `beyond` runs of the
 # experiment `"emergence"` were evaluated at every checkpoint on held-out
 # Shakespeare (`p["val_loss"]` for each point `p` of `r["result"]["curve"]`) and
 # on *The Adventures of Sherlock Holmes* (`p["ood_loss"]`). Fit a straight line
