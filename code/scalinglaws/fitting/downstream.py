@@ -35,8 +35,16 @@ def _r2(y, resid) -> float:
     return 1.0 - float(np.sum(resid**2)) / total if total > 0 else float("nan")
 
 
+class _Residuals:
+    """The root-mean-square of a fit's ``residuals`` (measured - fitted), shared by the fits below."""
+
+    @property
+    def rmse(self) -> float:
+        return float(np.sqrt(np.mean(self.residuals**2)))
+
+
 @dataclass(frozen=True)
-class LossErrorFit(ResampledFit):
+class LossErrorFit(_Residuals, ResampledFit):
     """Err(L) = epsilon - kappa exp(-gamma L) fitted to (loss, error) pairs."""
 
     epsilon: float
@@ -45,10 +53,6 @@ class LossErrorFit(ResampledFit):
     L: np.ndarray
     err: np.ndarray
     residuals: np.ndarray  # measured - fitted
-
-    @property
-    def rmse(self) -> float:
-        return float(np.sqrt(np.mean(self.residuals**2)))
 
     def predict(self, L):
         """The fitted error at loss ``L``."""
@@ -101,7 +105,7 @@ def fit_loss_to_error(L, err, *, bootstrap: int = 0, seed: int = 0, level: float
 
 
 @dataclass(frozen=True)
-class SigmoidFit(ResampledFit):
+class SigmoidFit(_Residuals, ResampledFit):
     """accuracy = chance + (ceiling - chance) sigmoid(slope (log10 C - midpoint)) fitted to (C, accuracy)."""
 
     chance: float
@@ -111,10 +115,6 @@ class SigmoidFit(ResampledFit):
     C: np.ndarray
     acc: np.ndarray
     residuals: np.ndarray  # measured - fitted
-
-    @property
-    def rmse(self) -> float:
-        return float(np.sqrt(np.mean(self.residuals**2)))
 
     @property
     def r2(self) -> float:
