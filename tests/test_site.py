@@ -747,9 +747,7 @@ def test_explorers_follow_the_colour_mode(browser, site, book_build, scheme):
 # panels as separate figures in a {grid}, a numbered caption and alt text), and
 # why. A page leaves this set when it follows the convention; the test fails if a
 # listed page breaks none of the rules, so the set cannot go stale.
-FIGURES_NOT_CONVERTED = {
-    "chapters/lab": "being split into pages (its own issue); its figures are converted with the split",
-}
+FIGURES_NOT_CONVERTED: dict[str, str] = {}
 # Explorers' static default figures (a cell calling explorers.get(name).figure()) are
 # redrawn with the explorers themselves (issue 19, phase 2); until then they are not
 # held to the figure convention.
