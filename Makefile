@@ -30,7 +30,7 @@ test: $(STAMP)
 
 # Unit and property tests only (no training, no book build, no browser): a couple of minutes.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow and not book"
 
 # Re-pin constraints.txt to what the venv holds now (after changing pyproject.toml).
 lock: $(STAMP)
