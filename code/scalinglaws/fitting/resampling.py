@@ -153,7 +153,11 @@ class Resamples:
             t = (draws - center) / self.draw_se
             t_lo, t_hi = percentile_interval(t, level)
             lo, hi = center - t_hi * self.estimate_se, center - t_lo * self.estimate_se
-            lo, hi = np.where(logs, np.exp(lo), lo), np.where(logs, np.exp(hi), hi)
+            # back to the parameters' scale; exp only the log-scale columns (np.where would
+            # evaluate it on the linear ones too, where it can overflow)
+            lo, hi = np.array(lo, float), np.array(hi, float)
+            with np.errstate(over="ignore"):  # a bound beyond the float range is dropped below
+                lo[logs], hi[logs] = np.exp(lo[logs]), np.exp(hi[logs])
         else:
             est = self._need_estimate(method)
             if self.df is None or self.df < 1:
@@ -161,7 +165,10 @@ class Resamples:
             se = np.array([self.stderr[name] for name in self.names])
             half = stats.t.ppf(0.5 * (1 + level), self.df) * se
             lo, hi = est - half, est + half
-        return {name: (float(lo[i]), float(hi[i])) for i, name in enumerate(self.names)}
+        # A parameter whose bound is not a finite number (a studentized bound on the log scale
+        # beyond the float range) gets no interval, rather than an infinite one.
+        return {name: (float(lo[i]), float(hi[i])) for i, name in enumerate(self.names)
+                if np.isfinite(lo[i]) and np.isfinite(hi[i])}
 
     def derived_interval(self, values, estimate, level: float | None = None):
         """Interval ``(lo, hi)`` of a quantity derived from each draw, by this resampling's own method.
