@@ -332,34 +332,6 @@ ICON_CLASS = re.compile(r"\bfa-[a-z0-9-]+")
 IMG_TAG = re.compile(r"<img\b[^>]*>")
 
 
-def _icon_codepoints(static: Path, html_files: list[Path]) -> set[int]:
-    """Every icon glyph the site can show: icon classes on pages and in scripts, and glyphs named in CSS."""
-    by_class: dict[str, set[int]] = {}
-    codepoints: set[int] = set()
-    for css in static.rglob("*.css"):
-        for selector, body in CSS_RULE.findall(css.read_text(encoding="utf-8", errors="ignore")):
-            found = {int(h, 16) for h in CSS_ESCAPE.findall(body)} | {ord(c) for c in PRIVATE_USE.findall(body)}
-            found = {cp for cp in found if 0xE000 <= cp <= 0xF8FF}
-            if not found:
-                continue
-            selectors = [s.strip() for s in selector.split(",")]
-            icon_names = [ICON_RULE_SELECTOR.fullmatch(s) for s in selectors]
-            if all(icon_names):  # .fa-rocket:before {content: "\f135"}: used only if a page asks for it
-                for m in icon_names:
-                    by_class.setdefault(m.group(1), set()).update(found)
-            else:  # the theme's own icons (admonitions, links, ...)
-                codepoints |= found
-    used_classes: set[str] = set()
-    for page in html_files:
-        used_classes.update(ICON_CLASS.findall(page.read_text(encoding="utf-8")))
-    for script in static.rglob("*.js"):
-        if "mathjax" not in script.parts:
-            used_classes.update(ICON_CLASS.findall(script.read_text(encoding="utf-8", errors="ignore")))
-    for name in used_classes:
-        codepoints |= by_class.get(name, set())
-    return codepoints
-
-
 def _used_icon_classes(static: Path, html_files: list[Path]) -> set[str]:
     used: set[str] = set()
     for page in html_files:
