@@ -6,6 +6,7 @@ import hashlib
 import json
 import math
 import os
+import pathlib
 import signal
 import subprocess
 import sys
@@ -357,3 +358,21 @@ def test_cached_cpu_runs_reproduce_bit_for_bit():
         pytest.skip("the cached cpu results were made with another torch build or platform")
     checks = verify_records(records, runs=2, cheapest=True)
     assert all(c["identical"] and c["mode"] == "bitwise" for c in checks), checks
+
+
+def test_a_copy_without_git_records_the_commit_it_was_told(tmp_path):
+    """A tree copied without .git (as to a GPU machine) records SCALINGLAWS_COMMIT, marked as told."""
+    import shutil
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    shutil.copytree(root / "code" / "scalinglaws", tmp_path / "code" / "scalinglaws",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    probe = "from scalinglaws.lab.records import git_commit; print(git_commit())"
+    env = {k: v for k, v in os.environ.items() if k != "SCALINGLAWS_COMMIT"}
+    env["PYTHONPATH"] = str(tmp_path / "code")
+    told = subprocess.run([sys.executable, "-c", probe], env=env | {"SCALINGLAWS_COMMIT": "abc123"},
+                          capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert told.stdout.strip() == "abc123+told"
+    silent = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True,
+                            cwd=tmp_path)
+    assert silent.stdout.strip() == "unknown"

@@ -245,21 +245,30 @@ def results_path(preset_name: str, directory=None) -> pathlib.Path:
 
 def git_commit() -> str:
     """The checked-out commit of the source tree this package runs from (``+dirty`` if modified), or
-    ``"unknown"`` for an installed copy."""
+    ``"unknown"`` for an installed copy.
+
+    A copy of a checkout without its ``.git`` (a tree sent to a GPU machine, say) can name the commit it
+    was copied from in the environment variable ``SCALINGLAWS_COMMIT``; it is used only where git cannot
+    answer, and marked as told (``+told``) rather than read.
+    """
     root = pathlib.Path(__file__).resolve().parents[3]
+    told = os.environ.get("SCALINGLAWS_COMMIT", "").strip()
+    fallback = f"{told}+told" if told else "unknown"
     if not (root / "code" / "scalinglaws").is_dir():  # an installed copy, not a checkout
-        return "unknown"
+        return fallback
+    if not (root / ".git").exists():
+        return fallback
     try:
         out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
                              timeout=10)
-        commit = out.stdout.strip() if out.returncode == 0 else "unknown"
+        commit = out.stdout.strip() if out.returncode == 0 else fallback
         dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
                                capture_output=True, text=True, timeout=10)
-        if commit != "unknown" and dirty.returncode == 0 and dirty.stdout.strip():
+        if out.returncode == 0 and dirty.returncode == 0 and dirty.stdout.strip():
             commit += "+dirty"
         return commit
     except (OSError, subprocess.SubprocessError):
-        return "unknown"
+        return fallback
 
 
 def append_record(path, record: dict) -> dict:
