@@ -314,6 +314,25 @@ def test_lstm_separation_and_plateau_positions():
         fit_lstm(_lstm_records()[:1])
 
 
+def test_lstm_rate_checks_sit_beside_their_pair_not_as_pairs():
+    recs = _lstm_records(sep=60)
+    lstm_loss = recs[1]["result"]["final_val_loss"]
+    main_lr = recs[0]["train"]["lr"]
+    for lr, dL in ((main_lr / 2, 0.05), (main_lr * 2, -0.02), (main_lr * 4, 0.1)):
+        curve = np.array(recs[0]["result"]["position_loss"]) + dL
+        recs.append(_record("lstm", N=2.5e4, L=float(curve.mean()), lr=lr, position_loss=curve.tolist(),
+                            tags={"arch": "transformer", "pair": 0, "shape": "2x32", "check": "lr"}))
+    out = fit_lstm(recs, window=1)
+    assert len(out["pairs"]) == 1  # the checks are not a pair of their own, nor replace the pair's transformer
+    assert out["pairs"][0]["transformer"]["loss"] == recs[0]["result"]["final_val_loss"]
+    (check,) = out["lr_checks"]
+    assert check["lr"] == sorted(check["lr"]) and len(check["lr"]) == 4
+    assert check["best_lr"] == main_lr * 2 and not check["best_at_edge"]
+    assert check["best_loss"] == pytest.approx(recs[0]["result"]["final_val_loss"] - 0.02)
+    assert check["lstm_ahead_of_best"] == (lstm_loss < check["best_loss"])
+    assert fit_lstm(_lstm_records(sep=60))["lr_checks"] == []
+
+
 def _aspect_records(c=0.02, best=8.0, alpha=0.1):
     recs = []
     for size in (1.2e4, 5e4):

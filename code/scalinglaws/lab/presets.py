@@ -34,7 +34,8 @@ for):
   2020, Section 4; Muennighoff et al. 2023).
 * ``lstm``: transformers and LSTMs of matched non-embedding size on a longer
   context, with the loss measured at every context position (Kaplan et al.
-  2020, Fig. 7). Tags: ``arch`` (``"transformer"`` or ``"lstm"``), ``pair``.
+  2020, Fig. 7). Tags: ``arch`` (``"transformer"`` or ``"lstm"``), ``pair``; ``check: "lr"`` marks a
+  pair's transformer retrained at another learning rate.
 * ``aspect``: transformers of several depths at three fixed non-embedding
   sizes: depth against width at fixed N (Kaplan et al. 2020, Fig. 5) and the
   same runs counted with and without embeddings (their Fig. 6). Tags:
@@ -61,7 +62,7 @@ from scalinglaws.lab.config import GPTConfig, LSTMConfig, TrainConfig
 from scalinglaws.lab.records import Preset, RunSpec
 
 __all__ = ["PRESETS", "get_preset", "ladder_config", "lr_for_width", "isoflop_runs", "isoflop_sizes",
-           "cosine_control_runs", "l_n_runs", "batch_runs", "finite_data_runs", "lstm_runs", "aspect_runs",
+           "cosine_control_runs", "l_n_runs", "batch_runs", "finite_data_runs", "lstm_runs", "lstm_rate_checks", "aspect_runs",
            "CPU_BUDGETS", "CPU_LR", "LR_LATTICE", "WSD", "TRAIN_BYTES", "MAX_EPOCHS", "HEAD_SIZE", "GPU_ASSUMED",
            "CPU_ASSUMED", "GPU_L_N_SHAPES", "ISOFLOP_DEPTH", "cpu_projected_seconds", "CPU_COSINE_BUDGETS",
            "CPU_ASPECT_GRID", "mup_runs", "emergence_runs", "wsd_runs", "MUP_WIDTHS", "MUP_LR_GRID", "MUP_SETUP",
@@ -226,14 +227,15 @@ def finite_data_runs(shapes, unique_bytes, tokens: int, n_ctx: int, batch_size: 
 
 
 def lstm_runs(pairs, tokens: int, n_ctx: int, batch_size: int, lstm_lr: float, head_size: int = HEAD_SIZE,
-              eval_tokens: int = 65_536, n_evals: int = 8) -> list[RunSpec]:
+              eval_tokens: int = 65_536, n_evals: int = 8, first_pair: int = 0) -> list[RunSpec]:
     """Transformer-LSTM pairs of matched non-embedding size, each measuring the loss at every position.
 
-    ``pairs``: ``[((n_layer, d_model) of the transformer, (n_layer, d_model) of the LSTM), ...]``. The
-    transformer takes :func:`lr_for_width`; the LSTMs take ``lstm_lr``. Both use the lab's cosine schedule.
+    ``pairs``: ``[((n_layer, d_model) of the transformer, (n_layer, d_model) of the LSTM), ...]``, tagged
+    ``pair`` = ``first_pair``, ``first_pair + 1``, ... The transformer takes :func:`lr_for_width`; the
+    LSTMs take ``lstm_lr``. Both use the lab's cosine schedule.
     """
     runs = []
-    for k, ((L, d), (Ll, dl)) in enumerate(pairs):
+    for k, ((L, d), (Ll, dl)) in enumerate(pairs, start=first_pair):
         common = dict(tokens=tokens, batch_size=batch_size, eval_tokens=eval_tokens, n_evals=n_evals,
                       position_loss=True)
         runs.append(RunSpec("lstm", ladder_config(L, d, n_ctx, head_size),
@@ -242,6 +244,18 @@ def lstm_runs(pairs, tokens: int, n_ctx: int, batch_size: int, lstm_lr: float, h
         runs.append(RunSpec("lstm", LSTMConfig(n_layer=Ll, d_model=dl, n_ctx=n_ctx),
                             TrainConfig(lr=lstm_lr, **common), {"arch": "lstm", "pair": k, "shape": f"{Ll}x{dl}"}))
     return runs
+
+
+def lstm_rate_checks(pair: int, shape: tuple, rates, tokens: int, n_ctx: int, batch_size: int,
+                     head_size: int = HEAD_SIZE, eval_tokens: int = 65_536, n_evals: int = 8) -> list[RunSpec]:
+    """The transformer of LSTM pair ``pair`` again at other peak rates (tag ``check: "lr"``): is the pair's
+    ordering a matter of the transformer's learning rate? :func:`~scalinglaws.lab.report.fit_lstm` reports
+    them beside the pair, not as pairs."""
+    L, d = shape
+    return [RunSpec("lstm", ladder_config(L, d, n_ctx, head_size),
+                    TrainConfig(lr=lr, tokens=tokens, batch_size=batch_size, eval_tokens=eval_tokens,
+                                n_evals=n_evals, position_loss=True),
+                    {"arch": "transformer", "pair": pair, "shape": f"{L}x{d}", "check": "lr"}) for lr in rates]
 
 
 def aspect_runs(grid: dict, tokens: int, n_ctx: int, batch_size: int, head_size: int = HEAD_SIZE,
@@ -303,6 +317,9 @@ def _cpu() -> Preset:
                              tokens=1_048_576, n_ctx=128, batch_size=16)
     runs += lstm_runs([((2, 32), (2, 39)), ((2, 48), (2, 59))], tokens=2_097_152, n_ctx=256, batch_size=8,
                       lstm_lr=1e-2)
+    # two checks of the first pair's ordering: the transformer at other rates, and the pair on 4x the bytes
+    runs += lstm_rate_checks(0, (2, 32), (2.5e-3, 1e-2, 2e-2), tokens=2_097_152, n_ctx=256, batch_size=8)
+    runs += lstm_runs([((2, 32), (2, 39))], tokens=8_388_608, n_ctx=256, batch_size=8, lstm_lr=1e-2, first_pair=2)
     runs += aspect_runs(CPU_ASPECT_GRID, tokens=1_048_576, n_ctx=128, batch_size=8)
     return Preset("cpu", tuple(runs), "The book's figures: L(N) over 1.4 decades of N, IsoFLOP profiles at five "
                   "budgets over two decades from warmup-stable-decay runs with per-size learning rates and "

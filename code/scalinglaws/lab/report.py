@@ -750,12 +750,19 @@ def fit_lstm(records: list[dict], *, threshold: float = 0.02, window: int = 9, p
       of the context: where more context stops helping.
     Kaplan et al. (2020, Fig. 7): LSTMs match transformers early in the
     context and plateau after about 100 tokens; transformers keep improving.
+
+    ``lr_checks``: for a pair whose transformer was also trained at other
+    peak rates (tag ``check: "lr"``, same bytes), every rate's loss, the
+    best, whether the best sits at the edge of the rates tried, and whether
+    the LSTM is still ahead of the best.
     """
     threshold = check_scalar("threshold", threshold, low=0)
     window = check_scalar("window", window, low=1, integer=True)
     recs = [r for r in records if r["experiment"] == "lstm" and "position_loss" in r["result"]]
+    checks = [r for r in recs if r["tags"].get("check") == "lr"]
+    recs = [r for r in recs if r not in checks]
     pairs = sorted({r["tags"]["pair"] for r in recs})
-    out = {"threshold": threshold, "window": window, "plateau": plateau, "pairs": []}
+    out = {"threshold": threshold, "window": window, "plateau": plateau, "pairs": [], "lr_checks": []}
     for k in pairs:
         by = {r["tags"]["arch"]: r for r in recs if r["tags"]["pair"] == k}
         if set(by) != {"transformer", "lstm"}:
@@ -776,7 +783,7 @@ def fit_lstm(records: list[dict], *, threshold: float = 0.02, window: int = 9, p
             return stays(sm <= tail * (1 + plateau))
 
         out["pairs"].append({
-            "pair": int(k), "n_ctx": int(T),
+            "pair": int(k), "n_ctx": int(T), "tokens": int(by["transformer"]["result"]["tokens"]),
             "transformer": {"shape": by["transformer"]["tags"]["shape"],
                             "N": by["transformer"]["result"]["n_params_nonembedding"],
                             "N_total": _n_total(by["transformer"]), "loss": by["transformer"]["result"]["final_val_loss"],
@@ -788,6 +795,21 @@ def fit_lstm(records: list[dict], *, threshold: float = 0.02, window: int = 9, p
             "gap_first": float(g[0]), "gap_last": float(g[-max(1, T // 10):].mean())})
     if not out["pairs"]:
         raise ValueError("records: the lstm experiment needs a transformer and an LSTM run of the same pair")
+    for p in out["pairs"]:
+        # a pair's transformer at other learning rates: would a better-tuned transformer change the ordering?
+        runs = [r for r in checks if r["tags"]["pair"] == p["pair"]
+                and int(r["result"]["tokens"]) == p["tokens"]] + [r for r in recs if r["tags"]["pair"] == p["pair"]
+                                                            and r["tags"]["arch"] == "transformer"]
+        if len(runs) < 2:
+            continue
+        runs.sort(key=lambda r: r["train"]["lr"])
+        losses = [r["result"]["final_val_loss"] for r in runs]
+        best = int(np.argmin(losses))
+        out["lr_checks"].append({"pair": p["pair"], "shape": p["transformer"]["shape"],
+                                 "lr": [r["train"]["lr"] for r in runs], "loss": losses,
+                                 "best_lr": runs[best]["train"]["lr"], "best_loss": losses[best],
+                                 "best_at_edge": best in (0, len(runs) - 1), "lstm_loss": p["lstm"]["loss"],
+                                 "lstm_ahead_of_best": p["lstm"]["loss"] < losses[best]})
     return out
 
 
