@@ -317,8 +317,8 @@ def _cpu() -> Preset:
                              tokens=1_048_576, n_ctx=128, batch_size=16)
     runs += lstm_runs([((2, 32), (2, 39)), ((2, 48), (2, 59))], tokens=2_097_152, n_ctx=256, batch_size=8,
                       lstm_lr=1e-2)
-    # two checks of the first pair's ordering: the transformer at other rates, and the pair on 4x the bytes
-    runs += lstm_rate_checks(0, (2, 32), (2.5e-3, 1e-2, 2e-2), tokens=2_097_152, n_ctx=256, batch_size=8)
+    # two checks of the first pair's ordering: the transformer at four more rates, and the pair on 4x the bytes
+    runs += lstm_rate_checks(0, (2, 32), (2.5e-3, 1e-2, 2e-2, 4e-2), tokens=2_097_152, n_ctx=256, batch_size=8)
     runs += lstm_runs([((2, 32), (2, 39))], tokens=8_388_608, n_ctx=256, batch_size=8, lstm_lr=1e-2, first_pair=2)
     runs += aspect_runs(CPU_ASPECT_GRID, tokens=1_048_576, n_ctx=128, batch_size=8)
     return Preset("cpu", tuple(runs), "The book's figures: L(N) over 1.4 decades of N, IsoFLOP profiles at five "

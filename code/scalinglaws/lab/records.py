@@ -262,8 +262,9 @@ def git_commit() -> str:
         out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
                              timeout=10)
         commit = out.stdout.strip() if out.returncode == 0 else fallback
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10)
+        # the results files are not source: a sweep appending to data/lab/*.jsonl must not mark its own runs dirty
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no", "--",
+                                ".", ":(exclude)data/lab/*.jsonl"], capture_output=True, text=True, timeout=10)
         if out.returncode == 0 and dirty.returncode == 0 and dirty.stdout.strip():
             commit += "+dirty"
         return commit
