@@ -379,3 +379,21 @@ def test_critical_batch_rejects_bad_settings_with_clear_errors(span, n_targets):
         fit_critical_batch(recs, span=span, bootstrap=0)
     with pytest.raises(ValueError, match="n_targets"):
         fit_critical_batch(recs, n_targets=n_targets, bootstrap=0)
+
+
+def test_more_budgets_narrow_the_scatter_interval_at_fixed_scatter():
+    from scalinglaws.lab.report import _line_interval, _more_budgets
+
+    C = np.logspace(10, 12, 5)
+    N = 0.1 * C**0.5 * np.exp(np.array([0.05, -0.04, 0.02, -0.06, 0.03]))
+    (lo, hi), se = _line_interval(C, N, 0.95)
+    rows = _more_budgets(C, se, 0.95)
+    assert {r["n_budgets"] for r in rows} == {6, 7, 8}
+    for design in ("same span", "wider span"):
+        hw = [r["half_width"] for r in rows if r["design"] == design]
+        assert all(a > b for a, b in zip(hw, hw[1:])) and hw[0] < (hi - lo) / 2
+    for n in (6, 7, 8):
+        same, wide = (next(r for r in rows if r["n_budgets"] == n and r["design"] == d)
+                      for d in ("same span", "wider span"))
+        assert same["decades"] == pytest.approx(2.0) and wide["decades"] == pytest.approx(0.5 * (n - 1))
+        assert wide["half_width"] < same["half_width"]

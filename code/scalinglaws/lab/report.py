@@ -432,6 +432,26 @@ def _line_interval(C, N_opt, level):
     return [float(slope - t * se), float(slope + t * se)], se
 
 
+def _more_budgets(C, line_se: float, level: float, extra: int = 3) -> list[dict]:
+    """Half-width of the slope's t interval, at the scatter about the line measured now, with more budgets.
+
+    Two designs for each added count: budgets spread evenly over the same span of log C (``"same span"``),
+    or the current spacing continued to larger budgets (``"wider span"``). The residual scatter
+    ``s = line_se * sqrt(Sxx)`` is held fixed: what more budgets would buy if the minima scattered as they do.
+    """
+    x = np.sort(np.log(np.asarray(C, dtype=float)))
+    sxx = lambda v: float(np.sum((v - v.mean()) ** 2))  # noqa: E731
+    s = line_se * math.sqrt(sxx(x))
+    step = (x[-1] - x[0]) / (x.size - 1)
+    out = []
+    for n in range(x.size + 1, x.size + extra + 1):
+        t = stats.t.ppf(0.5 + level / 2, n - 2)
+        for design, v in (("same span", np.linspace(x[0], x[-1], n)), ("wider span", x[0] + step * np.arange(n))):
+            out.append({"n_budgets": n, "design": design, "decades": float((v[-1] - v[0]) / math.log(10)),
+                        "half_width": float(t * s / math.sqrt(sxx(v)))})
+    return out
+
+
 def _noise_bootstrap(refit, draw, resamples: int, seed: int):
     """Refit on ``resamples`` draws of simulated seed noise; the finite refits (FAILURES count as failed)."""
     rng = np.random.default_rng(seed)
@@ -490,7 +510,8 @@ def fit_isoflop(records: list[dict], *, bootstrap: int = 200, seed: int = 0, lev
     widened, if needed, to the t interval of the slope given the minima's
     actual scatter about the line (which includes what seeds do not: the
     sizes' own irregularity): ``low``/``high`` are the outer bounds of the
-    two, both reported.
+    two, both reported. ``more_budgets``: the scatter interval's half-width
+    with one to three more budgets at the same scatter (:func:`_more_budgets`).
     """
     level = check_scalar("level", level, low=0, high=1, low_inclusive=False, high_inclusive=False)
     cells = _isoflop_cells(records)
@@ -566,6 +587,8 @@ def fit_isoflop(records: list[dict], *, bootstrap: int = 200, seed: int = 0, lev
         headline.update(a=a2["a"], low=min(iv[0] for iv in bounds) if bounds else None,
                         high=max(iv[1] for iv in bounds) if bounds else None,
                         seed_interval=a2.get("seed_ci"), scatter_interval=a2.get("line_ci"))
+        if "line_se" in a2:  # what more budgets would do to the scatter interval, the wider of the two here
+            headline["more_budgets"] = _more_budgets(a2["C"], a2["line_se"], level)
     lr_table = []
     for shape, c in cells.items():
         row = {"shape": shape, "N_total": float(c["N_total"]), "lrs": c["lrs"],
