@@ -376,3 +376,16 @@ def test_a_copy_without_git_records_the_commit_it_was_told(tmp_path):
     silent = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True,
                             cwd=tmp_path)
     assert silent.stdout.strip() == "unknown"
+
+
+def test_isoflop_edge_rates_extend_only_the_named_shapes():
+    from scalinglaws.lab.presets import isoflop_runs
+
+    budgets = {2e9: [(2, 4), (2, 6)], 6e9: [(2, 6), (2, 8)]}
+    base = isoflop_runs(budgets, n_ctx=64, batch_size=4, reference_lr=1e-2)
+    more = isoflop_runs(budgets, n_ctx=64, batch_size=4, reference_lr=1e-2,
+                        edge_rates={"2x6": (0.16, 0.04)})  # 0.04 is already 2x6's high rate: not repeated
+    added = [r for r in more if r.key not in {b.key for b in base}]
+    assert [(r.tags["shape"], r.tags["lr_role"], r.train.lr) for r in added] == [("2x6", "edge", 0.16)]
+    with pytest.raises(ValueError, match="edge_rates"):
+        isoflop_runs(budgets, n_ctx=64, batch_size=4, reference_lr=1e-2, edge_rates={"3x6": (0.1,)})

@@ -63,7 +63,7 @@ from scalinglaws.lab.records import Preset, RunSpec
 
 __all__ = ["PRESETS", "get_preset", "ladder_config", "lr_for_width", "isoflop_runs", "isoflop_sizes",
            "cosine_control_runs", "l_n_runs", "batch_runs", "finite_data_runs", "lstm_runs", "lstm_rate_checks", "aspect_runs",
-           "CPU_BUDGETS", "CPU_LR", "LR_LATTICE", "WSD", "TRAIN_BYTES", "MAX_EPOCHS", "HEAD_SIZE", "GPU_ASSUMED",
+           "CPU_BUDGETS", "CPU_LR", "CPU_EDGE_RATES", "LR_LATTICE", "WSD", "TRAIN_BYTES", "MAX_EPOCHS", "HEAD_SIZE", "GPU_ASSUMED",
            "CPU_ASSUMED", "GPU_L_N_SHAPES", "ISOFLOP_DEPTH", "cpu_projected_seconds", "CPU_COSINE_BUDGETS",
            "CPU_ASPECT_GRID", "mup_runs", "emergence_runs", "wsd_runs", "MUP_WIDTHS", "MUP_LR_GRID", "MUP_SETUP",
            "EMERGENCE_SHAPES", "EMERGENCE_LR", "WSD_SHAPE", "WSD_STEPS", "WSD_WARMUP"]
@@ -82,7 +82,7 @@ def ladder_config(n_layer: int, d_model: int, n_ctx: int, head_size: int = HEAD_
 
 
 #: Peak learning rates the presets use: 1.25e-3 x 2^k, a factor of two apart.
-LR_LATTICE = tuple(1.25e-3 * 2.0**k for k in range(-4, 7))
+LR_LATTICE = tuple(1.25e-3 * 2.0**k for k in range(-4, 8))
 
 
 def lr_for_width(d_model: int, scale: float = 0.16) -> float:
@@ -141,7 +141,7 @@ def isoflop_sizes(budgets: dict) -> dict:
 
 def isoflop_runs(budgets: dict, n_ctx: int, batch_size: int, *, reference_lr: float, seeds=(0, 1),
                  head_size: int = HEAD_SIZE, warmup_steps: int = 20, eval_tokens: int = 32_768,
-                 lr_scale: float = 0.16) -> list[RunSpec]:
+                 lr_scale: float = 0.16, edge_rates: dict | None = None) -> list[RunSpec]:
     """WSD IsoFLOP runs: ``budgets`` is {C in FLOPs: [(n_layer, d_model), ...]}.
 
     Every shape trains to the token count of its largest budget and branches
@@ -150,7 +150,13 @@ def isoflop_runs(budgets: dict, n_ctx: int, batch_size: int, *, reference_lr: fl
     neighbours (``lr_role`` "centre", "low", "high"), with ``seeds[1:]``
     repeated at the centre, and ``reference_lr`` (the untuned sweep's one
     rate, ``lr_role`` "reference") added where it is not among the three.
+    ``edge_rates`` ({"LxD": (rate, ...)}, ``lr_role`` "edge") adds rates
+    beyond the grid for shapes whose best rate fell on its edge at some budget.
     """
+    edge_rates = dict(edge_rates or {})
+    unknown = set(edge_rates) - {f"{L}x{d}" for L, d in isoflop_sizes(budgets)}
+    if unknown:
+        raise ValueError(f"edge_rates: no such shape in the budgets: {sorted(unknown)}")
     step = batch_size * n_ctx
     runs = []
     for (L, d), Cs in isoflop_sizes(budgets).items():
@@ -163,6 +169,8 @@ def isoflop_runs(budgets: dict, n_ctx: int, batch_size: int, *, reference_lr: fl
         plan += [("centre", centre, s) for s in seeds[1:]]
         if reference_lr not in (low, centre, high):
             plan.append(("reference", reference_lr, seeds[0]))
+        taken = {lr for _, lr, _ in plan}
+        plan += [("edge", lr, seeds[0]) for lr in edge_rates.get(f"{L}x{d}", ()) if lr not in taken]
         for role, lr, seed in plan:
             tc = TrainConfig(tokens=steps[-1] * step, batch_size=batch_size, lr=lr, warmup_steps=warmup_steps,
                              cooldowns=tuple(n * step for n in steps[:-1]), n_evals=1, eval_tokens=eval_tokens,
@@ -302,6 +310,11 @@ CPU_BUDGETS = {6e9: _ISO_WIDTHS[0:7], 1.9e10: _ISO_WIDTHS[1:8], 6e10: _ISO_WIDTH
 CPU_BUDGETS = {C: [(ISOFLOP_DEPTH, d) for d in ds] for C, ds in CPU_BUDGETS.items()}
 #: The untuned IsoFLOP sweep's one peak rate (the lattice rate of the middle of the ladder).
 CPU_LR = 5e-3
+#: One lattice rate beyond the edge of a shape's grid where its best rate sat on that edge at some budget
+#: in a first sweep without them (``lab report cpu``'s ``learning_rates``): the smallest models wanted
+#: faster rates than the 0.16 / d_model rule, and longer runs of some sizes slower ones.
+CPU_EDGE_RATES = {"2x4": (0.16,), "2x6": (0.08,), "2x8": (0.08,), "2x12": (2.5e-3, 0.04), "2x16": (2.5e-3,),
+                  "2x20": (0.04,), "2x24": (0.02,), "2x40": (1.25e-3,), "2x48": (0.01,)}
 #: The two budgets at which cosine runs are trained separately to compare with the WSD cool-downs.
 CPU_COSINE_BUDGETS = (1.9e10, 1.9e11)
 
@@ -309,7 +322,7 @@ CPU_COSINE_BUDGETS = (1.9e10, 1.9e11)
 def _cpu() -> Preset:
     runs = l_n_runs([(2, 12), (2, 16), (2, 24), (2, 32), (2, 48), (2, 64)], tokens=4_194_304, n_ctx=128,
                     batch_size=16, n_evals=16)
-    iso = isoflop_runs(CPU_BUDGETS, n_ctx=128, batch_size=4, reference_lr=CPU_LR)
+    iso = isoflop_runs(CPU_BUDGETS, n_ctx=128, batch_size=4, reference_lr=CPU_LR, edge_rates=CPU_EDGE_RATES)
     runs += iso + cosine_control_runs(iso, CPU_COSINE_BUDGETS)
     runs += batch_runs((2, 32), {4: 1_048_576, 8: 1_048_576, 16: 1_572_864, 32: 2_097_152, 64: 3_145_728,
                                  128: 4_194_304}, n_ctx=128, lr=3e-3, base_batch=16)
