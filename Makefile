@@ -5,6 +5,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Every recipe uses the book's own venv through $(BIN). A virtualenv activated elsewhere would
+# make IPython warn that it runs outside it, and the tests treat warnings as errors.
+unexport VIRTUAL_ENV
 # Strict build: nitpicky, every warning is an error, keep going to list them all.
 JB_FLAGS := --builder html --warningiserror --nitpick --keep-going
 
