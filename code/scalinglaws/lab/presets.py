@@ -258,11 +258,14 @@ def lstm_rate_checks(pair: int, shape: tuple, rates, tokens: int, n_ctx: int, ba
                      head_size: int = HEAD_SIZE, eval_tokens: int = 65_536, n_evals: int = 8) -> list[RunSpec]:
     """The transformer of LSTM pair ``pair`` again at other peak rates (tag ``check: "lr"``): is the pair's
     ordering a matter of the transformer's learning rate? :func:`~scalinglaws.lab.report.fit_lstm` reports
-    them beside the pair, not as pairs."""
+    them beside the pair, not as pairs.
+
+    Only their final losses are compared, so they do not measure the loss by position: that lets the
+    checks train together as one batched group instead of one at a time."""
     L, d = shape
     return [RunSpec("lstm", ladder_config(L, d, n_ctx, head_size),
                     TrainConfig(lr=lr, tokens=tokens, batch_size=batch_size, eval_tokens=eval_tokens,
-                                n_evals=n_evals, position_loss=True),
+                                n_evals=n_evals),
                     {"arch": "transformer", "pair": pair, "shape": f"{L}x{d}", "check": "lr"}) for lr in rates]
 
 
@@ -301,12 +304,16 @@ def _smoke() -> Preset:
 
 
 #: The cpu preset's IsoFLOP design: depth-2 transformers of these widths; each budget takes seven
-#: consecutive widths centred on the optimum a pilot sweep found (4.5e3 total parameters at 6e9 FLOPs
-#: growing about as C^0.4), so that the minimum falls inside the sizes trained.
+#: consecutive widths around its optimum, so that the minimum falls inside the sizes trained. The windows
+#: were first centred on a pilot sweep's optimum (4.5e3 total parameters at 6e9 FLOPs, growing about as
+#: C^0.4); the full sweep put the two largest budgets' minima two and three widths from their windows'
+#: left ends (the optimum grows faster), so those two windows moved one width to the right. That also
+#: saves time: the narrowest models run at a fraction of the FLOP rate of wider ones, and the points far
+#: left of a minimum were the longest runs of the sweep.
 ISOFLOP_DEPTH = 2
-_ISO_WIDTHS = (4, 6, 8, 10, 12, 16, 20, 24, 32, 40, 48)
-CPU_BUDGETS = {6e9: _ISO_WIDTHS[0:7], 1.9e10: _ISO_WIDTHS[1:8], 6e10: _ISO_WIDTHS[2:9], 1.9e11: _ISO_WIDTHS[3:10],
-               6e11: _ISO_WIDTHS[4:11]}
+_ISO_WIDTHS = (4, 6, 8, 10, 12, 16, 20, 24, 32, 40, 48, 64)
+CPU_BUDGETS = {6e9: _ISO_WIDTHS[0:7], 1.9e10: _ISO_WIDTHS[1:8], 6e10: _ISO_WIDTHS[2:9], 1.9e11: _ISO_WIDTHS[4:11],
+               6e11: _ISO_WIDTHS[5:12]}
 CPU_BUDGETS = {C: [(ISOFLOP_DEPTH, d) for d in ds] for C, ds in CPU_BUDGETS.items()}
 #: The untuned IsoFLOP sweep's one peak rate (the lattice rate of the middle of the ladder).
 CPU_LR = 5e-3
