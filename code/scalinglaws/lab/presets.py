@@ -321,7 +321,7 @@ CPU_LR = 5e-3
 #: in a first sweep without them (``lab report cpu``'s ``learning_rates``): the smallest models wanted
 #: faster rates than the 0.16 / d_model rule, and longer runs of some sizes slower ones.
 CPU_EDGE_RATES = {"2x4": (0.16,), "2x6": (0.08,), "2x8": (0.08,), "2x12": (2.5e-3, 0.04), "2x16": (2.5e-3,),
-                  "2x20": (0.04,), "2x24": (0.02,), "2x40": (1.25e-3,), "2x48": (0.01,)}
+                  "2x20": (0.04,), "2x24": (0.02,), "2x40": (1.25e-3,), "2x48": (0.01,), "2x64": (0.01,)}
 #: The two budgets at which cosine runs are trained separately to compare with the WSD cool-downs.
 CPU_COSINE_BUDGETS = (1.9e10, 1.9e11)
 
