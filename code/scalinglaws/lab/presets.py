@@ -345,9 +345,9 @@ def _cpu() -> Preset:
                   "budgets over two decades from warmup-stable-decay runs with per-size learning rates and "
                   "two seeds, cosine controls, a batch-size sweep, finite-data runs, transformers against LSTMs "
                   "and depth against width; two pinned 1-thread workers.", workers=2,
-                  # measured: 23.1 minutes of wall time (45.0 worker-minutes, 2,441 CPU-seconds) for the 124
-                  # cached records on the book's two cores, 2026-12-01, against a budget of 20
-                  expected_minutes=23.0)
+                  # measured: 18.6 minutes of wall time (2,226 CPU-seconds) for the 129 cached records, one
+                  # fresh run of the whole preset on the book's two idle cores, 2026-12-01 (budget: 20)
+                  expected_minutes=18.6)
 
 
 #: Depth against width: at each target non-embedding N, depths 1 to 16 with the width that keeps N.

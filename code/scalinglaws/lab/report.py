@@ -781,9 +781,9 @@ def fit_lstm(records: list[dict], *, threshold: float = 0.02, window: int = 9, p
     """
     threshold = check_scalar("threshold", threshold, low=0)
     window = check_scalar("window", window, low=1, integer=True)
-    recs = [r for r in records if r["experiment"] == "lstm" and "position_loss" in r["result"]]
-    checks = [r for r in recs if r["tags"].get("check") == "lr"]
-    recs = [r for r in recs if r not in checks]
+    recs = [r for r in records if r["experiment"] == "lstm"]
+    checks = [r for r in recs if r["tags"].get("check") == "lr"]  # final losses only: no loss by position needed
+    recs = [r for r in recs if r not in checks and "position_loss" in r["result"]]
     pairs = sorted({r["tags"]["pair"] for r in recs})
     out = {"threshold": threshold, "window": window, "plateau": plateau, "pairs": [], "lr_checks": []}
     for k in pairs:
